@@ -7,7 +7,7 @@ that the producer changes them later. ``t`` is seconds since the request was sen
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Stats:
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Completion tokens (or chunks, when the provider reports no usage) per second of streaming."""
+        """Completion tokens (or chunks, without usage figures) per second of streaming."""
         produced = self.completion_tokens if self.completion_tokens is not None else self.chunks
         if self.time_to_first_token is None or produced == 0:
             return None
@@ -92,4 +92,4 @@ class Failed:
     stats: Stats
 
 
-Event = Union[Token, Partial, Entity, Invalid, Finished, Failed]
+Event = Token | Partial | Entity | Invalid | Finished | Failed

@@ -1,0 +1,180 @@
+"""``iterplay extract`` and ``iterplay serve-model``: the same core the web UI uses.
+
+The output contract of ``extract`` is stable (scripts and acceptance checks read it): JSON Lines
+on stdout, one object per event, flushed as each happens, and exactly one final ``done`` or
+``error`` line. Exit status 0 only for a complete stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from iterplay.errors import IterplayError, LocalModelError, SchemaError
+from iterplay.events import Entity, Failed, Finished, Invalid, Partial, Token
+from iterplay.provider import ProviderConfig, configured_endpoint, default_mode
+from iterplay.records import error_record, event_record
+from iterplay.request import MODES, ExtractionRequest
+
+EXIT_COMPLETE = 0
+EXIT_INCOMPLETE = 1
+EXIT_ERROR = 2
+
+EXTRACT_EPILOG = """\
+output: JSON Lines on stdout, flushed per event:
+  {"type": "entity", "index": 0, "data": {...}, "t": 0.41}
+  {"type": "invalid", "index": 1, "raw": "...", "errors": [{"loc": [...], "msg": "..."}], "t": ...}
+  and one last line: {"type": "done", "complete": true, ...} or {"type": "error", ...}
+exit status: 0 for a complete stream, 1 for a truncated or cut one, 2 for an error.
+
+provider: --base-url/--api-key, else OPENAI_BASE_URL/OPENAI_API_KEY; with neither, the embedded
+SmolLM2-135M model is started on 127.0.0.1 (a tiny model: fine for simple schemas).
+
+example:
+  echo "Jason is 10 and John is 30." | iterplay extract --schema user.py --text -
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iterplay",
+        description="Streaming structured extraction with Iterable[T], from the command line.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    extract = commands.add_parser(
+        "extract",
+        help="extract every entity of a text into JSON Lines",
+        description="Stream the entities of a text, validated against a pydantic or JSON Schema.",
+        epilog=EXTRACT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    extract.add_argument("--schema", required=True, type=Path, metavar="FILE",
+                         help="pydantic source (.py) or JSON Schema (.json)")
+    extract.add_argument("--text", required=True, metavar="FILE|-",
+                         help="the source text, or - for standard input")
+    extract.add_argument("--target", metavar="NAME[,NAME]",
+                         help="model(s) to extract; default: the one root model")
+    extract.add_argument("--base-url", help="OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
+    extract.add_argument("--api-key", help="API key (default: OPENAI_API_KEY)")
+    extract.add_argument("--model", help="model name (default: ITERPLAY_MODEL, or the provider's)")
+    extract.add_argument("--mode", choices=list(MODES),
+                         help="how the schema reaches the model (default: tools; json on the "
+                              "embedded model)")
+    extract.add_argument("--max-tokens", type=int, metavar="N")
+    extract.add_argument("--temperature", type=float, metavar="T")
+    extract.add_argument("--events", action="store_true",
+                         help="also print token and partial events")
+    serve = commands.add_parser(
+        "serve-model",
+        help="serve the embedded model as an OpenAI-compatible API in the foreground",
+        description="Serve SmolLM2-135M-Instruct on 127.0.0.1 for other tools to use.",
+    )
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    return parser  # fmt: skip
+
+
+class JsonLines:
+    """Writes one JSON object per line and flushes it at once, so readers see it live."""
+
+    def __init__(self, out: IO[str]):
+        self.out = out
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve-model":
+        return serve_model(args.port)
+    return extract(args, JsonLines(sys.stdout))
+
+
+def extract(args: argparse.Namespace, output: JsonLines) -> int:
+    from iterplay.run import run_extraction
+
+    try:
+        wrapper = _load_wrapper(args.schema, args.target)
+        text = _read_text(args.text)
+        provider = _provider(args)
+    except SchemaError as error:
+        output.write(error_record("schema", f"{args.schema}: {error}"))
+        return EXIT_ERROR
+    except LocalModelError as error:
+        output.write(error_record("local_model", str(error)))
+        return EXIT_ERROR
+    except (OSError, IterplayError) as error:
+        output.write(error_record("input", str(error)))
+        return EXIT_ERROR
+    request = ExtractionRequest(
+        wrapper=wrapper,
+        text=text,
+        model=provider.model,
+        mode=args.mode or default_mode(provider),
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+    )
+    status = EXIT_ERROR
+    for event in run_extraction(provider, request, partials=args.events):
+        if isinstance(event, Token | Partial) and not args.events:
+            continue
+        output.write(event_record(event, wrapper))
+        if isinstance(event, Finished):
+            status = EXIT_COMPLETE if event.complete else EXIT_INCOMPLETE
+        elif isinstance(event, Failed):
+            status = EXIT_ERROR
+        elif not isinstance(event, Entity | Invalid | Token | Partial):
+            raise TypeError(f"unexpected event {event!r}")
+    return status
+
+
+def _load_wrapper(schema_path: Path, target: str | None):
+    from iterplay.schema import load_schema, select_targets
+    from iterplay.wrapper import build_wrapper
+
+    kind = "json_schema" if schema_path.suffix.lower() == ".json" else "pydantic"
+    schema = load_schema(schema_path.read_text(encoding="utf-8"), kind)
+    names = [name.strip() for name in target.split(",") if name.strip()] if target else None
+    return build_wrapper(select_targets(schema, names))
+
+
+def _read_text(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    return Path(source).read_text(encoding="utf-8")
+
+
+def _provider(args: argparse.Namespace) -> ProviderConfig:
+    endpoint = configured_endpoint(args.base_url, args.api_key, args.model)
+    if endpoint is not None:
+        return endpoint
+    from iterplay.local_model import embedded_provider
+
+    return embedded_provider()
+
+
+def serve_model(port: int) -> int:
+    from iterplay.local_model import MODEL_ALIAS, start_server
+
+    try:
+        server = start_server(port)
+    except LocalModelError as error:
+        print(f"iterplay: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Serving {MODEL_ALIAS} at {server.base_url} (log: {server.log_path}); Ctrl+C stops.",
+          flush=True)
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_COMPLETE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

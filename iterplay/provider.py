@@ -1,0 +1,78 @@
+"""Where requests go: base URL, key, model, and which quirks table entry applies.
+
+The key is held here and nowhere else; ``repr`` hides it, and ``redact`` scrubs it (and anything
+shaped like a key) from provider messages before they reach a user, a log or a link.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+_KEY_SHAPED = re.compile(r"\b(sk|pk|rk|key|gsk|hf)[-_][A-Za-z0-9_\-*.]{6,}")
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """An OpenAI-compatible endpoint."""
+
+    base_url: str
+    model: str
+    api_key: str = field(default="", repr=False)
+    quirks: str = "openai"
+    timeout: float = 60.0
+    label: str = "OpenAI-compatible"
+
+    @property
+    def display_url(self) -> str:
+        return safe_url(self.base_url)
+
+    def redact(self, text: str) -> str:
+        """``text`` with this key, and anything shaped like a key, masked."""
+        if self.api_key:
+            text = text.replace(self.api_key, "[key hidden]")
+        return _KEY_SHAPED.sub("[key hidden]", text)
+
+
+def safe_url(url: str) -> str:
+    """The URL without user:password, so it can be shown and shared."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+def configured_endpoint(
+    base_url: str | None = None,
+    api_key: str | None = None,
+    model: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> ProviderConfig | None:
+    """The endpoint named by arguments or by ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``.
+
+    None when neither is set anywhere: the caller then uses the embedded model.
+    """
+    base_url = base_url or environ.get("OPENAI_BASE_URL") or None
+    api_key = api_key or environ.get("OPENAI_API_KEY") or ""
+    if not base_url and not api_key:
+        return None
+    return ProviderConfig(
+        base_url=base_url or OPENAI_BASE_URL,
+        api_key=api_key,
+        model=model or environ.get("ITERPLAY_MODEL") or DEFAULT_OPENAI_MODEL,
+    )
+
+
+def default_mode(provider: ProviderConfig) -> str:
+    """``json`` (schema-constrained) on llama.cpp, where a tiny model needs the grammar."""
+    return "json" if provider.quirks == "llama_cpp" else "tools"

@@ -1,0 +1,162 @@
+"""Chat-completions payloads, one small function per mode and per provider quirk.
+
+instructor keeps mode differences in one long if-chain inside its parsing loop; here they are two
+tables (``MODES`` and ``PROVIDERS``) consulted once, before the stream starts, so the hot loop only
+knows which delta field carries the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from iterplay.wrapper import Wrapper
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a perfect entity extraction system. Extract every entity the user's text mentions, "
+    "in the order they appear, and correctly segment them into separate entities. "
+    "Use only facts stated in the text."
+)
+
+USER_PROMPT_TEMPLATE = (
+    "Consider the data below:\n{text}\n\n"
+    "Correctly segment it into entities. Make sure the JSON is correct."
+)
+
+
+@dataclass(frozen=True)
+class ExtractionRequest:
+    """Everything about one extraction that does not depend on the provider."""
+
+    wrapper: Wrapper
+    text: str
+    model: str
+    mode: str = "tools"
+    system_prompt: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class ProviderQuirks:
+    """How one family of servers differs from OpenAI's own API."""
+
+    name: str
+    json_schema_format: Callable[[Wrapper], dict[str, Any]]
+    json_object_format: Callable[[Wrapper], dict[str, Any]]
+    stream_usage: bool
+
+
+def _openai_json_schema(wrapper: Wrapper) -> dict[str, Any]:
+    schema = {"name": wrapper.name, "schema": wrapper.json_schema}
+    return {"type": "json_schema", "json_schema": schema}
+
+
+def _plain_json_object(wrapper: Wrapper) -> dict[str, Any]:
+    return {"type": "json_object"}
+
+
+def _llama_cpp_schema_object(wrapper: Wrapper) -> dict[str, Any]:
+    """llama-cpp-python's server rejects ``json_schema`` but turns this into a grammar."""
+    return {"type": "json_object", "schema": wrapper.json_schema}
+
+
+PROVIDERS: dict[str, ProviderQuirks] = {
+    "openai": ProviderQuirks("openai", _openai_json_schema, _plain_json_object, stream_usage=True),
+    "llama_cpp": ProviderQuirks(
+        "llama_cpp", _llama_cpp_schema_object, _llama_cpp_schema_object, stream_usage=True
+    ),
+}
+
+
+# -- modes --------------------------------------------------------------------------------------
+
+
+def _schema_instructions(wrapper: Wrapper, fenced: bool) -> str:
+    where = "inside a single ```json fenced code block" if fenced else "and nothing else"
+    return (
+        f"\n\nAnswer with one JSON object that matches this JSON Schema, {where}:\n"
+        f"{json.dumps(wrapper.json_schema)}"
+    )
+
+
+def _tools_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
+    wrapper = request.wrapper
+    return {
+        "messages": _messages(request, ""),
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": wrapper.name,
+                    "description": wrapper.description,
+                    "parameters": wrapper.json_schema,
+                },
+            }
+        ],
+        "tool_choice": {"type": "function", "function": {"name": wrapper.name}},
+    }
+
+
+def _json_schema_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
+    return {
+        "messages": _messages(request, ""),
+        "response_format": quirks.json_schema_format(request.wrapper),
+    }
+
+
+def _json_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
+    return {
+        "messages": _messages(request, _schema_instructions(request.wrapper, fenced=False)),
+        "response_format": quirks.json_object_format(request.wrapper),
+    }
+
+
+def _md_json_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
+    return {"messages": _messages(request, _schema_instructions(request.wrapper, fenced=True))}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How the schema reaches the model, and which delta field carries the JSON back."""
+
+    name: str
+    payload: Callable[[ExtractionRequest, ProviderQuirks], dict[str, Any]]
+    channel: str  # "tool_call" or "content"
+    summary: str
+
+
+MODES: dict[str, Mode] = {
+    "tools": Mode("tools", _tools_payload, "tool_call", "function calling, forced tool_choice"),
+    "json_schema": Mode(
+        "json_schema", _json_schema_payload, "content", "response_format json_schema"
+    ),
+    "json": Mode("json", _json_payload, "content", "JSON mode, schema in the system prompt"),
+    "md_json": Mode("md_json", _md_json_payload, "content", "schema in the prompt, fenced answer"),
+}
+
+
+def _messages(request: ExtractionRequest, schema_suffix: str) -> list[dict[str, str]]:
+    system = (request.system_prompt or DEFAULT_SYSTEM_PROMPT) + schema_suffix
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": USER_PROMPT_TEMPLATE.format(text=request.text)},
+    ]
+
+
+def build_payload(request: ExtractionRequest, provider: str = "openai") -> dict[str, Any]:
+    """The full ``chat.completions.create`` keyword arguments for a streaming request."""
+    if request.mode not in MODES:
+        raise ValueError(f"unknown mode {request.mode!r}; choose one of {', '.join(MODES)}")
+    quirks = PROVIDERS[provider]
+    payload: dict[str, Any] = {"model": request.model, "stream": True}
+    payload.update(MODES[request.mode].payload(request, quirks))
+    if quirks.stream_usage:
+        payload["stream_options"] = {"include_usage": True}
+    if request.temperature is not None:
+        payload["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        payload["max_tokens"] = request.max_tokens
+    return payload

@@ -1,0 +1,287 @@
+"""One extraction run: request -> chunks -> splitter -> validation -> typed events.
+
+``run_extraction`` is a generator the UI and the CLI both consume. It never raises for things a
+user can cause (bad key, unreachable server, cut stream, invalid element): those become events,
+after every entity that already arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+import pydantic_core
+from pydantic import ValidationError
+
+from iterplay.errors import ProviderError
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Stats, Token
+from iterplay.provider import ProviderConfig
+from iterplay.request import MODES, ExtractionRequest, build_payload
+from iterplay.stream import ElementSplitter, Ending, Phase
+
+_SMALL_ELEMENT = 4096
+_NORMAL_FINISH = {"stop", "tool_calls", "function_call", "eos"}
+
+
+@dataclass
+class _Meter:
+    """Mutable counters for one run; frozen into ``Stats`` whenever an event needs them."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first_token: float | None = None
+    chunks: int = 0
+    characters: int = 0
+    entities: int = 0
+    invalid: int = 0
+    usage: Any = None
+
+    def now(self) -> float:
+        return time.perf_counter() - self.started
+
+    def saw_text(self, text: str) -> float:
+        t = self.now()
+        if self.first_token is None:
+            self.first_token = t
+        self.chunks += 1
+        self.characters += len(text)
+        return t
+
+    def stats(self) -> Stats:
+        usage = self.usage
+        return Stats(
+            time_to_first_token=self.first_token,
+            total_time=self.now(),
+            chunks=self.chunks,
+            characters=self.characters,
+            entities=self.entities,
+            invalid_entities=self.invalid,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+        )
+
+
+class _PartialThrottle:
+    """Decides when re-parsing the element in progress is worth it.
+
+    Small elements are re-parsed on every chunk so a card fills in live; a large one only when
+    its text has doubled since the last parse, which keeps the total work linear.
+    """
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.parsed_length = 0
+
+    def due(self, index: int, length: int) -> bool:
+        if index != self.index:
+            self.index, self.parsed_length = index, 0
+        if length <= self.parsed_length:
+            return False
+        if length <= _SMALL_ELEMENT or length >= 2 * self.parsed_length:
+            self.parsed_length = length
+            return True
+        return False
+
+
+def run_extraction(
+    provider: ProviderConfig,
+    request: ExtractionRequest,
+    *,
+    partials: bool = False,
+) -> Iterator[Event]:
+    """Stream one extraction, yielding events as they happen; the last is Finished or Failed."""
+    meter = _Meter()
+    try:
+        stream = _open_stream(provider, request)
+    except ProviderError as error:
+        yield Failed(error.kind, str(error), meter.stats())
+        return
+    splitter = ElementSplitter()
+    throttle = _PartialThrottle()
+    channel = MODES[request.mode].channel
+    finish_reason: str | None = None
+    try:
+        for chunk in stream:
+            if getattr(chunk, "usage", None):
+                meter.usage = chunk.usage
+            for choice in chunk.choices[:1]:
+                text = _delta_text(choice.delta, channel)
+                if text:
+                    t = meter.saw_text(text)
+                    yield Token(text, t)
+                    yield from _elements(splitter, text, request, meter)
+                    if partials:
+                        yield from _partial(splitter, throttle)
+                if choice.finish_reason:
+                    finish_reason = choice.finish_reason
+    except openai.APIStatusError as exc:
+        yield Failed(*_describe_status(exc, provider, request), meter.stats())
+        return
+    except Exception as exc:  # the transport's own errors differ between SDK versions
+        if not _is_transport_error(exc):
+            raise
+        yield _finished(None, Ending.CUT_OFF, splitter, meter, detail=type(exc).__name__)
+        return
+    finally:
+        close = getattr(stream, "close", None)
+        if close:
+            close()
+    if meter.chunks == 0 and finish_reason is None:
+        yield Failed(
+            "bad_response",
+            f"The provider at {provider.display_url} answered without any stream events; "
+            "is this the /v1 base URL of an OpenAI-compatible server?",
+            meter.stats(),
+        )
+        return
+    yield _finished(finish_reason, _ending(finish_reason, splitter), splitter, meter)
+
+
+def _open_stream(provider: ProviderConfig, request: ExtractionRequest):
+    client = openai.OpenAI(
+        base_url=provider.base_url,
+        api_key=provider.api_key or "no-key",
+        max_retries=0,
+        timeout=provider.timeout,
+    )
+    try:
+        return client.chat.completions.create(**build_payload(request, provider.quirks))
+    except openai.APIStatusError as exc:
+        raise ProviderError(*_describe_status(exc, provider, request)) from None
+    except openai.APITimeoutError:
+        raise ProviderError(
+            "timeout",
+            f"The provider at {provider.display_url} did not answer within {provider.timeout:g} s.",
+        ) from None
+    except openai.APIConnectionError:
+        raise ProviderError(
+            "connection",
+            f"Could not connect to {provider.display_url}; is the server running and the base "
+            "URL right?",
+        ) from None
+    except openai.APIError as exc:
+        raise ProviderError(
+            "bad_response",
+            provider.redact(f"The provider's answer was not OpenAI-compatible: {exc}"),
+        ) from None
+
+
+def _delta_text(delta: Any, channel: str) -> str:
+    if channel == "content":
+        return delta.content or ""
+    calls = delta.tool_calls or ()
+    return "".join(call.function.arguments or "" for call in calls[:1] if call.function)
+
+
+def _elements(
+    splitter: ElementSplitter, text: str, request: ExtractionRequest, meter: _Meter
+) -> Iterator[Event]:
+    first_index = splitter.completed
+    for offset, raw in enumerate(splitter.feed(text)):
+        index = first_index + offset
+        try:
+            value = request.wrapper.element_adapter.validate_json(raw)
+        except ValidationError as exc:
+            meter.invalid += 1
+            yield Invalid(index, raw, _plain_errors(exc), meter.now())
+        else:
+            meter.entities += 1
+            yield Entity(index, value, raw, meter.now())
+
+
+def _partial(splitter: ElementSplitter, throttle: _PartialThrottle) -> Iterator[Partial]:
+    text = splitter.partial_text
+    if text is None or not throttle.due(splitter.completed, len(text)):
+        return
+    try:
+        data = pydantic_core.from_json(text, allow_partial="trailing-strings")
+    except ValueError:
+        return
+    yield Partial(splitter.completed, data)
+
+
+def _plain_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _ending(finish_reason: str | None, splitter: ElementSplitter) -> Ending:
+    if finish_reason == "length":
+        return Ending.TRUNCATED
+    if finish_reason is None:
+        return Ending.CUT_OFF
+    if splitter.array_closed or (splitter.completed and splitter.phase is Phase.SEEKING):
+        return Ending.COMPLETE
+    if not splitter.array_found and splitter.completed == 0 and splitter.phase is Phase.SEEKING:
+        return Ending.NO_ARRAY
+    return Ending.UNTERMINATED
+
+
+def _finished(
+    finish_reason: str | None,
+    ending: Ending,
+    splitter: ElementSplitter,
+    meter: _Meter,
+    detail: str = "",
+) -> Finished:
+    where = splitter.where()
+    messages = {
+        Ending.COMPLETE: "The stream completed.",
+        Ending.TRUNCATED: f"The model hit the max-tokens limit {where}; raise max tokens to get "
+        "the rest.",
+        Ending.CUT_OFF: f"The connection closed before the stream finished ({where}"
+        + (f", {detail}" if detail else "")
+        + "); everything shown arrived before the cut.",
+        Ending.UNTERMINATED: f"The model stopped (finish_reason={finish_reason}) {where}, "
+        "before the JSON was closed.",
+        Ending.NO_ARRAY: "The model's answer held no JSON array or object to extract from.",
+    }
+    return Finished(
+        finish_reason=finish_reason,
+        complete=ending is Ending.COMPLETE and (finish_reason in _NORMAL_FINISH),
+        ending=ending.value,
+        message=messages[ending],
+        stats=meter.stats(),
+    )
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    """True for the HTTP library's errors (httpx or httpx2, depending on the SDK version)."""
+    if isinstance(exc, openai.APIConnectionError):
+        return True
+    return any(cls.__module__.split(".")[0].startswith("httpx") for cls in type(exc).__mro__)
+
+
+_STATUS_KINDS = {401: "auth", 403: "auth", 404: "not_found", 429: "rate_limit"}
+
+
+def _describe_status(
+    exc: openai.APIStatusError, provider: ProviderConfig, request: ExtractionRequest
+) -> tuple[str, str]:
+    """A kind and one plain sentence for an error status, with the provider's own reason."""
+    status = exc.status_code
+    kind = _STATUS_KINDS.get(status) or ("server" if status >= 500 else "bad_request")
+    reason = _provider_reason(exc)
+    lead = {
+        "auth": f"The provider at {provider.display_url} refused the API key",
+        "not_found": f"Model '{request.model}' was not found at {provider.display_url}",
+        "rate_limit": f"The provider at {provider.display_url} is rate limiting requests",
+        "server": f"The provider at {provider.display_url} had a server error",
+        "bad_request": f"The provider at {provider.display_url} refused the request "
+        f"(mode '{request.mode}' may be unsupported there)",
+    }[kind]
+    return kind, provider.redact(f"{lead} ({status}): {reason}")
+
+
+def _provider_reason(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message") or (body.get("error") or {}).get("message")
+        if message:
+            return str(message).strip()
+    text = str(getattr(exc, "message", "") or exc)
+    return text if len(text) <= 300 else text[:300] + "..."
