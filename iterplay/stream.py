@@ -109,16 +109,13 @@ class ElementSplitter:
             return len(text)
         if text[j] == "[":
             self.phase = Phase.ARRAY
-        else:
-            self._start_wrapper(text, j)
-        return j + 1
-
-    def _start_wrapper(self, text: str, j: int) -> None:
+            return j + 1
         self.phase = Phase.WRAPPER
         self._pieces = []
-        self._depth = 1
+        self._depth = 0
         self._wrapper_keys = 0
         self._wrapper_start = j
+        return j
 
     def _scan_wrapper(self, text: str, i: int, done: list[str]) -> int:
         """Skip the wrapper's other keys until the array value of ``tasks`` (or the first key).
@@ -182,9 +179,8 @@ class ElementSplitter:
         self._pieces = []
         self._element_start = j
         self._scalar = ch not in '{["'
-        self._depth = 1 if ch in "{[" else 0
-        self._in_string = ch == '"'
-        return j + 1 if not self._scalar else j
+        self._depth = 0
+        return j
 
     def _scan_element(self, text: str, i: int, done: list[str]) -> int:
         start = self._element_start if self._element_start is not None else 0
