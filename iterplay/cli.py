@@ -51,22 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXTRACT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    extract.add_argument("--schema", required=True, type=Path, metavar="FILE",
-                         help="pydantic source (.py) or JSON Schema (.json)")
-    extract.add_argument("--text", required=True, metavar="FILE|-",
-                         help="the source text, or - for standard input")
-    extract.add_argument("--target", metavar="NAME[,NAME]",
-                         help="model(s) to extract; default: the one root model")
+    extract.add_argument(
+        "--schema",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="pydantic source (.py) or JSON Schema (.json)",
+    )
+    extract.add_argument(
+        "--text", required=True, metavar="FILE|-", help="the source text, or - for standard input"
+    )
+    extract.add_argument(
+        "--target", metavar="NAME[,NAME]", help="model(s) to extract; default: the one root model"
+    )
     extract.add_argument("--base-url", help="OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
     extract.add_argument("--api-key", help="API key (default: OPENAI_API_KEY)")
     extract.add_argument("--model", help="model name (default: ITERPLAY_MODEL, or the provider's)")
-    extract.add_argument("--mode", choices=list(MODES),
-                         help="how the schema reaches the model (default: tools; json on the "
-                              "embedded model)")
+    extract.add_argument(
+        "--mode",
+        choices=list(MODES),
+        help="how the schema reaches the model (default: tools; json on the embedded model)",
+    )
     extract.add_argument("--max-tokens", type=int, metavar="N")
     extract.add_argument("--temperature", type=float, metavar="T")
-    extract.add_argument("--events", action="store_true",
-                         help="also print token and partial events")
+    extract.add_argument(
+        "--events", action="store_true", help="also print token and partial events"
+    )
     serve = commands.add_parser(
         "serve-model",
         help="serve the embedded model as an OpenAI-compatible API in the foreground",
@@ -165,8 +175,10 @@ def serve_model(port: int) -> int:
     except LocalModelError as error:
         print(f"iterplay: {error}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"Serving {MODEL_ALIAS} at {server.base_url} (log: {server.log_path}); Ctrl+C stops.",
-          flush=True)
+    print(
+        f"Serving {MODEL_ALIAS} at {server.base_url} (log: {server.log_path}); Ctrl+C stops.",
+        flush=True,
+    )
     try:
         server.process.wait()
     except KeyboardInterrupt:

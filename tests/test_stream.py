@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from hypothesis import given, settings
@@ -81,7 +82,8 @@ def test_array_under_another_first_key_is_used():
 
 
 def test_object_without_array_is_one_element():
-    assert split_elements(['{"name": "Jason", "tags": ["a"]}']) == ['{"name": "Jason", "tags": ["a"]}']
+    answer = '{"name": "Jason", "tags": ["a"]}'
+    assert split_elements([answer]) == [answer]
 
 
 def test_objects_one_after_another_are_elements():
@@ -124,7 +126,7 @@ def test_unclosed_array_is_not_closed():
 
 
 def test_huge_element_full_of_braces_is_one_element():
-    body = "{}[]\\\"" * 50_000
+    body = '{}[]\\"' * 50_000
     element = json.dumps({"s": body})
     chunks = [element[i : i + 13] for i in range(0, len(element), 13)]
     assert split_elements(["[", *chunks, "]"]) == [element]
@@ -135,10 +137,13 @@ def test_huge_element_full_of_braces_is_one_element():
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=12)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
-entities = st.lists(st.dictionaries(st.text(max_size=8), json_values, min_size=1, max_size=4), max_size=6)
+entity = st.dictionaries(st.text(max_size=8), json_values, min_size=1, max_size=4)
+entities = st.lists(entity, max_size=6)
 whitespace = st.text(alphabet=" \n\t\r", max_size=3)
 
 
@@ -166,5 +171,5 @@ def test_any_chunking_yields_exactly_the_elements_in_order(stream, data):
     items, text = stream
     cuts = sorted(data.draw(st.sets(st.integers(0, len(text)), max_size=20)))
     bounds = [0, *cuts, len(text)]
-    chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    chunks = [text[a:b] for a, b in itertools.pairwise(bounds)]
     assert [json.loads(raw) for raw in split_elements(chunks)] == items
