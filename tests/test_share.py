@@ -1,0 +1,78 @@
+"""Share tokens: round trip, the DESIGN format, and damage reported plainly."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+
+import pytest
+
+from iterplay.errors import ShareLinkError
+from iterplay.share import MAX_JSON_BYTES, SharedState, decode_state, encode_state
+
+STATE = SharedState(
+    schema="class User(BaseModel):\n    name: str\n",
+    schema_kind="pydantic",
+    target=["User"],
+    text="Jason is 10 and Zoë is 🎉 30.",
+    system_prompt=None,
+    model="gpt-4o-mini",
+    mode="tools",
+    temperature=0.2,
+)
+
+
+def raw_token(data: object) -> str:
+    compressed = zlib.compress(json.dumps(data).encode())
+    return base64.urlsafe_b64encode(compressed).decode().rstrip("=")
+
+
+def test_round_trip_keeps_every_field():
+    assert decode_state(encode_state(STATE)) == STATE
+
+
+def test_token_is_unpadded_base64url_of_zlib_json_in_the_design_format():
+    token = encode_state(STATE)
+    assert "=" not in token and "+" not in token and "/" not in token
+    data = json.loads(zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))))
+    assert data["v"] == 1
+    assert set(data) == {
+        "v", "schema", "schema_kind", "target", "text", "system_prompt", "model", "mode",
+        "temperature",
+    }  # fmt: skip
+
+
+def test_token_never_carries_a_key_or_base_url():
+    data = json.loads(zlib.decompress(base64.urlsafe_b64decode(encode_state(STATE) + "==")))
+    assert not {"api_key", "base_url", "key"} & set(data)
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("not base64 at all!!", "damaged"),
+        (base64.urlsafe_b64encode(b"plain").decode(), "does not decompress"),
+        (raw_token(["a list"]), "another version"),
+        (raw_token({"v": 2, "schema": "x"}), "another version"),
+        (raw_token({"v": 1, "schema": 3}), "'schema'"),
+        (raw_token({"v": 1, "schema": "x", "schema_kind": "yaml"}), "schema kind"),
+        (raw_token({"v": 1, "schema": "x", "target": [1]}), "'target'"),
+    ],
+)
+def test_damaged_token_says_why(token, reason):
+    with pytest.raises(ShareLinkError, match=reason):
+        decode_state(token)
+
+
+def test_truncated_token_is_reported_as_cut_short():
+    token = encode_state(SharedState(schema="x" * 5000 + "".join(map(str, range(3000)))))
+    with pytest.raises(ShareLinkError):
+        decode_state(token[: len(token) // 2])
+
+
+def test_decompression_bomb_is_refused():
+    bomb = zlib.compress(json.dumps({"v": 1, "schema": "a" * (MAX_JSON_BYTES * 4)}).encode())
+    token = base64.urlsafe_b64encode(bomb).decode().rstrip("=")
+    with pytest.raises(ShareLinkError, match="more than we accept"):
+        decode_state(token)
