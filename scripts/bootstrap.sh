@@ -53,5 +53,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ "$purpose" = test ] && ! command -v chromium >/dev/null; then
-  apt_install chromium
+  apt_install chromium fonts-noto-color-emoji
 fi

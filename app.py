@@ -1,0 +1,13 @@
+"""Streamlit entry point: page config and navigation over pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="iterplay", page_icon="🧩", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/playground.py", title="Playground", icon="🧩", default=True),
+        st.Page("pages/how_it_works.py", title="How it works", icon="📖"),
+    ]
+)
+navigation.run()

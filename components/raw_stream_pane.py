@@ -1,0 +1,57 @@
+"""The raw stream pane: exactly the text the model sent, appended as it arrives.
+
+Traffic to the browser stays linear in the stream: text goes into fixed-size segments, only the
+last segment is ever re-sent, and at most every ``FLUSH_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+SEGMENT_CHARS = 2000
+FLUSH_SECONDS = 0.05
+
+PANE_STYLE = """
+<style>
+.st-key-raw-stream [data-testid="stVerticalBlock"] { gap: 0; }
+.st-key-raw-stream [data-testid="stText"], .st-key-raw-stream [data-testid="stText"] * {
+  font-family: "Source Code Pro", ui-monospace, monospace; font-size: 0.8rem;
+  white-space: pre-wrap; word-break: break-all;
+}
+</style>
+"""
+
+
+class RawStreamPane:
+    """Appends text to the ``raw-stream`` container in throttled, bounded updates."""
+
+    def __init__(self) -> None:
+        st.html(PANE_STYLE)
+        self.container = st.container(key="raw-stream", height=420, border=True)
+        self.segment_slot = None
+        self.segment_text = ""
+        self.pending: list[str] = []
+        self.last_flush = 0.0
+
+    def append(self, text: str) -> None:
+        self.pending.append(text)
+        if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if not self.pending:
+            return
+        new_text = "".join(self.pending)
+        self.pending = []
+        while new_text:
+            if self.segment_slot is None or len(self.segment_text) >= SEGMENT_CHARS:
+                with self.container:
+                    self.segment_slot = st.empty()
+                self.segment_text = ""
+            room = SEGMENT_CHARS - len(self.segment_text)
+            self.segment_text += new_text[:room]
+            new_text = new_text[room:]
+            self.segment_slot.text(self.segment_text)

@@ -1,0 +1,37 @@
+"""One line of run statistics, and the plain-words ending of a run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from iterplay.events import Failed, Finished
+from iterplay.run_log import RunLog
+
+
+def stats_line(log: RunLog) -> str:
+    parts = []
+    if log.first_token_t is not None:
+        parts.append(f"first token {log.first_token_t:.2f} s")
+    parts.append(f"elapsed {log.last_t:.2f} s")
+    parts.append(f"{log.entity_count} entities")
+    parts.append(f"{log.invalid_count} invalid")
+    rate = log.tokens_per_second()
+    if rate is not None:
+        parts.append(f"{rate:.1f} tok/s")
+    if log.end is not None and log.end.stats.completion_tokens is not None:
+        parts.append(f"{log.end.stats.completion_tokens} completion tokens")
+    return "⏱ " + " · ".join(parts)
+
+
+def run_ending(log: RunLog) -> None:
+    """Say plainly how the run ended: complete, truncated, cut off, stopped, or failed."""
+    end = log.end
+    if log.interrupted:
+        st.warning(f"**Stopped** — {log.interrupted} Everything that arrived is kept.", icon="⏹")
+    elif isinstance(end, Failed):
+        st.error(f"**Failed** ({end.kind}) — {end.message}", icon="🚫")
+    elif isinstance(end, Finished) and end.complete:
+        st.success(f"**Complete** — {end.message}", icon="✅")
+    elif isinstance(end, Finished):
+        label = {"truncated": "Truncated", "cut_off": "Cut off"}.get(end.ending, "Incomplete")
+        st.warning(f"**{label}** — {end.message}", icon="⚠️")

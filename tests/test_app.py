@@ -1,0 +1,160 @@
+"""The playground page logic with AppTest (the ace editor itself is browser-tested)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from iterplay.share import SharedState, encode_state
+from iterplay.testing import Reply
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "playground.py")
+USER = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
+TWO_USERS = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
+
+
+@pytest.fixture
+def no_provider_env(monkeypatch):
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def remote_env(monkeypatch, scripted_server):
+    monkeypatch.setenv("OPENAI_BASE_URL", scripted_server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-test-key-123456")
+    monkeypatch.setenv("ITERPLAY_MODEL", "two-users")
+    scripted_server.script("two-users", Reply.from_text(TWO_USERS, channel="tool_call"))
+    return scripted_server
+
+
+def open_page(token: str | None = None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=30)
+    if token is not None:
+        app.query_params["s"] = token
+    return app.run()
+
+
+def all_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.code]
+    parts += [e.value for e in app.error] + [w.value for w in app.warning]
+    parts += [s.value for s in app.success] + [t.value for t in app.text_input]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_default_playground_is_ready_to_extract(no_provider_env):
+    app = open_page()
+    assert not app.exception
+    assert app.text_area(key="source_text").value == "Jason is 10 and John is 30."
+    assert not app.button[0].disabled and app.button[0].label == "Extract"
+    assert "class IterableUser(BaseModel)" in all_text(app)
+
+
+def test_embedded_provider_is_the_default_without_a_key(no_provider_env):
+    app = open_page()
+    assert app.radio(key="provider_kind").value.startswith("Embedded")
+    assert any("tiny" in info.value for info in app.info)
+
+
+def test_broken_schema_shows_line_and_blocks_extract(no_provider_env):
+    broken = "from pydantic import BaseModel\n\nclass User(BaseModel):\n    age: Intt\n"
+    token = encode_state(SharedState(schema=broken))
+    app = open_page(token)
+    assert not app.exception
+    assert "line 4" in app.error[0].value and "Intt" in app.error[0].value
+    assert app.button[0].disabled
+
+
+def test_share_link_prefills_every_input(no_provider_env):
+    state = SharedState(
+        schema='{"title": "Product", "type": "object", "properties": {"sku": {"type": "string"}}}',
+        schema_kind="json_schema",
+        text="SKU-1 and SKU-2",
+        system_prompt="Extract products.",
+        model="my-model",
+        mode="md_json",
+        temperature=0.5,
+    )
+    app = open_page(encode_state(state))
+    assert app.radio(key="schema_kind").value == "json_schema"
+    assert app.text_area(key="source_text").value == "SKU-1 and SKU-2"
+    assert app.text_area(key="system_prompt").value == "Extract products."
+    assert app.selectbox(key="mode_embedded").value == "md_json"
+    assert app.slider(key="temperature").value == 0.5
+    assert "class Product(BaseModel)" in all_text(app)
+
+
+def test_damaged_share_link_warns_and_shows_defaults(no_provider_env):
+    app = open_page("this-is-not-a-token")
+    assert not app.exception
+    assert "damaged" in app.warning[0].value
+    assert app.text_area(key="source_text").value == "Jason is 10 and John is 30."
+
+
+def test_provider_defaults_come_from_the_environment(remote_env):
+    app = open_page()
+    assert app.radio(key="provider_kind").value == "OpenAI-compatible"
+    assert app.text_input(key="base_url").value == remote_env.url
+    assert app.text_input(key="model_name").value == "two-users"
+
+
+def test_server_key_is_used_but_never_shown(remote_env):
+    app = open_page()
+    assert app.text_input(key="api_key").value == ""
+    app.button[0].click().run()
+    assert "sk-secret-test-key-123456" not in all_text(app)
+    assert app.session_state["active_run"].entity_count == 2
+
+
+def test_extract_streams_entities_into_cards(remote_env):
+    app = open_page()
+    app.button[0].click().run()
+    log = app.session_state["active_run"]
+    assert [e.value.name for e in log.elements] == ["Jason", "John"]
+    assert "Complete" in app.success[0].value
+    assert any("Jason" in m.value for m in app.markdown)
+
+
+def test_invalid_element_gets_an_error_card_and_the_stream_goes_on(remote_env):
+    remote_env.script(
+        "two-users",
+        Reply.from_text(
+            '{"tasks": [{"name": "A", "age": "old"}, {"name": "B", "age": 3}]}',
+            channel="tool_call",
+        ),
+    )
+    app = open_page()
+    app.button[0].click().run()
+    log = app.session_state["active_run"]
+    assert (log.invalid_count, log.entity_count) == (1, 1)
+    assert any("failed validation" in m.value for m in app.markdown)
+
+
+def test_truncated_run_says_so_and_keeps_entities(remote_env):
+    remote_env.script(
+        "two-users",
+        Reply.from_text(TWO_USERS[:45], channel="tool_call", finish_reason="length"),
+    )
+    app = open_page()
+    app.button[0].click().run()
+    assert app.session_state["active_run"].entity_count == 1
+    assert "Truncated" in app.warning[0].value
+
+
+def test_unreachable_provider_fails_in_one_sentence(remote_env, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    app = open_page()
+    app.button[0].click().run()
+    assert not app.exception
+    assert "Could not connect" in app.error[0].value
+    assert "Traceback" not in all_text(app)
+
+
+def test_results_survive_a_rerun(remote_env):
+    app = open_page()
+    app.button[0].click().run()
+    app.run()
+    assert app.session_state["active_run"].entity_count == 2
+    assert any("John" in m.value for m in app.markdown)
