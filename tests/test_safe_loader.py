@@ -515,3 +515,9 @@ def test_trusted_code_errors_are_schema_errors_with_their_line(monkeypatch):
         from pydantic import BaseModel
         x = 1 / 0
     """, 2, "division by zero")
+
+
+def test_missing_pydantic_import_names_the_import_to_add():
+    error = refusal("class User(BaseModel):\n    name: str\n")
+    assert error.line == 1
+    assert "from pydantic import BaseModel" in str(error)

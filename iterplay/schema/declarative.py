@@ -272,6 +272,10 @@ class _Checker:
             if base.id in self._top_level_names:
                 raise self._error(base, f"class '{base.id}' must be defined before it is "
                                         "used as a base class")
+            known = {name: module for module, name in MODEL_BASES | ENUM_BASES}
+            if kind is None and base.id in known:
+                raise self._error(base, f"name '{base.id}' is not defined; add "
+                                        f"'from {known[base.id]} import {base.id}' at the top")
         raise self._error(base, f"'{_snippet(base)}' is not an allowed base class; derive from "
                                 "BaseModel, RootModel[...], Enum or a class defined earlier in "
                                 "this file")
