@@ -7,6 +7,7 @@ after every entity that already arrived.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ def run_extraction(
         for chunk in stream:
             if getattr(chunk, "usage", None):
                 meter.usage = chunk.usage
-            for choice in chunk.choices[:1]:
+            for choice in _choices(chunk, provider)[:1]:
                 text = _delta_text(choice.delta, channel)
                 if text:
                     t = meter.saw_text(text)
@@ -120,9 +121,13 @@ def run_extraction(
         yield Failed(*_describe_status(exc, provider, request), meter.stats())
         return
     except Exception as exc:  # the transport's own errors differ between SDK versions
-        if not _is_transport_error(exc):
+        if _is_transport_error(exc):
+            yield _finished(None, Ending.CUT_OFF, splitter, meter, detail=type(exc).__name__)
+            return
+        broken = _broken_stream(exc, provider)
+        if broken is None:
             raise
-        yield _finished(None, Ending.CUT_OFF, splitter, meter, detail=type(exc).__name__)
+        yield Failed(broken.kind, str(broken), meter.stats())
         return
     finally:
         close = getattr(stream, "close", None)
@@ -168,7 +173,41 @@ def _open_stream(provider: ProviderConfig, request: ExtractionRequest):
         ) from None
 
 
+def _choices(chunk: Any, provider: ProviderConfig) -> list[Any]:
+    choices = getattr(chunk, "choices", None)
+    if not isinstance(choices, list):
+        raise ProviderError(
+            "bad_response",
+            f"The provider at {provider.display_url} sent a stream event that is not a "
+            "chat-completions chunk; is this an OpenAI-compatible server?",
+        )
+    return choices
+
+
+def _broken_stream(exc: Exception, provider: ProviderConfig) -> ProviderError | None:
+    """The error for a stream that went wrong in the provider's own words; None if not one."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, openai.APIError):  # an ``error`` event inside the stream
+        return ProviderError(
+            "server",
+            provider.redact(
+                f"The provider at {provider.display_url} reported an error during the stream: "
+                f"{str(exc.message).strip()}"
+            ),
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return ProviderError(
+            "bad_response",
+            f"The provider at {provider.display_url} sent a stream event that is not JSON; "
+            "is this an OpenAI-compatible server?",
+        )
+    return None
+
+
 def _delta_text(delta: Any, channel: str) -> str:
+    if delta is None:
+        return ""
     if channel == "content":
         return delta.content or ""
     calls = delta.tool_calls or ()
