@@ -13,12 +13,12 @@ from components.run_view import RunView
 from components.schema_editor import SchemaState, schema_editor, schema_text_key
 from components.share_box import share_box
 from components.wrapper_panel import wrapper_panel
+from iterplay.background_run import BackgroundRun
 from iterplay.errors import LocalModelError, ShareLinkError
 from iterplay.examples import SAMPLE_TEXT
 from iterplay.local_model import MODEL_ALIAS, LocalModelServer, ensure_server
 from iterplay.provider import ProviderConfig
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
-from iterplay.run import run_extraction
 from iterplay.run_log import RunLog
 from iterplay.share import SharedState, decode_state
 
@@ -92,15 +92,13 @@ def note_interruption(stop_pressed: bool) -> None:
 
 
 def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
-    log = RunLog()
-    state["active_run"] = log
     try:
         provider = provider_config(choice)
     except LocalModelError as error:
-        log.interrupted = None
         st.error(f"**The embedded model could not start** — {error}", icon="🚫")
-        state["active_run"] = None
         return
+    log = RunLog()
+    state["active_run"] = log
     request = ExtractionRequest(
         wrapper=schema.wrapper,
         text=state["source_text"],
@@ -110,9 +108,16 @@ def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
     )
-    for event in run_extraction(provider, request, partials=True):
-        log.add(event)
-        view.apply(event, log)
+    run = BackgroundRun(provider, request, partials=True)
+    try:
+        for event in run.events():
+            if event is None:
+                view.refresh(log, force=True)  # also where a Stop click takes effect
+                continue
+            log.add(event)
+            view.apply(event, log)
+    finally:
+        run.cancel()
 
 
 def page() -> None:
