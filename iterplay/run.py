@@ -68,16 +68,18 @@ class _PartialThrottle:
     """Decides when re-parsing the element in progress is worth it.
 
     Small elements are re-parsed on every chunk so a card fills in live; a large one only when
-    its text has doubled since the last parse, which keeps the total work linear.
+    its text has doubled since the last parse, which keeps the total work linear. A parse that
+    reads the same as the last one (the chunk ended inside a key, say) is not worth an event.
     """
 
     def __init__(self) -> None:
         self.index = -1
         self.parsed_length = 0
+        self.last_data: Any = None
 
     def due(self, index: int, length: int) -> bool:
         if index != self.index:
-            self.index, self.parsed_length = index, 0
+            self.index, self.parsed_length, self.last_data = index, 0, None
         if length <= self.parsed_length:
             return False
         if length <= _SMALL_ELEMENT or length >= 2 * self.parsed_length:
@@ -238,6 +240,9 @@ def _partial(splitter: ElementSplitter, throttle: _PartialThrottle) -> Iterator[
         data = pydantic_core.from_json(text, allow_partial="trailing-strings")
     except ValueError:
         return
+    if data == throttle.last_data:
+        return
+    throttle.last_data = data
     yield Partial(splitter.completed, data)
 
 
