@@ -344,6 +344,18 @@ def test_partials_grow_while_an_element_is_written(scripted_server):
     ]
 
 
+def test_a_partial_comes_only_when_the_data_changed(scripted_server):
+    pieces = ['{"tasks": [{"na', "me", '": "Jas', "on", '", "a', "ge", '": 10}]}']
+
+    events = extract(scripted_server, Reply.from_pieces(pieces), "json", partials=True)
+
+    assert [event.data for event in events if isinstance(event, Partial)] == [
+        {},
+        {"name": "Jas"},
+        {"name": "Jason"},
+    ]
+
+
 def test_no_partial_for_an_element_after_it_completed(scripted_server):
     pieces = ['{"tasks": [{"name": "Ja', 'son", "age": 10}', ', {"name": "Jo', 'hn", "age": 30}]}']
 
