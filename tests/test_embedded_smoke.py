@@ -1,0 +1,116 @@
+"""The real CLI on the real embedded model: the seed's example, end to end, with no API key."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from iterplay.local_model import MODEL_ALIAS
+
+pytestmark = pytest.mark.embedded
+
+ITERPLAY = str(Path(sys.executable).with_name("iterplay"))
+SEED_TEXT = "Consider this data: Jason is 10 and John is 30."
+USER_SCHEMA = """\
+from pydantic import BaseModel
+
+
+class User(BaseModel):
+    name: str
+    age: int
+"""
+STOP_WAIT = 30.0
+
+
+@pytest.fixture
+def no_provider_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a newcomer: no endpoint, no key, logs kept out of the home folder."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL"}
+    }
+    env["ITERPLAY_LOG_DIR"] = str(tmp_path / "logs")
+    return env
+
+
+@pytest.fixture
+def user_schema(tmp_path: Path) -> Path:
+    path = tmp_path / "user.py"
+    path.write_text(USER_SCHEMA)
+    return path
+
+
+@pytest.mark.parametrize("mode", [None, "tools", "json_schema"])
+def test_extract_streams_the_seed_users_from_the_embedded_model(mode, user_schema, no_provider_env):
+    command = [ITERPLAY, "extract", "--schema", str(user_schema), "--text", "-"]
+    command += ["--temperature", "0"] + (["--mode", mode] if mode else [])
+    result = subprocess.run(
+        command, input=SEED_TEXT, capture_output=True, text=True, env=no_provider_env, timeout=180
+    )
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["data"] for r in records if r["type"] == "entity"] == [
+        {"name": "Jason", "age": 10},
+        {"name": "John", "age": 30},
+    ]
+    assert [r["type"] for r in records] == ["entity", "entity", "done"]
+    assert records[-1]["complete"] is True
+    assert result.returncode == 0, result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_accepts_connections(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until_port_closed(port: int) -> bool:
+    deadline = time.monotonic() + STOP_WAIT
+    while time.monotonic() < deadline:
+        if not port_accepts_connections(port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_serve_model_serves_until_signalled(stop_signal, no_provider_env):
+    port = free_port()
+    serving = subprocess.Popen(
+        [ITERPLAY, "serve-model", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=no_provider_env,
+    )
+    try:
+        banner = serving.stdout.readline()
+        assert f"127.0.0.1:{port}/v1" in banner, serving.stderr.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=5) as response:
+            assert [model["id"] for model in json.load(response)["data"]] == [MODEL_ALIAS]
+        serving.send_signal(stop_signal)
+        serving.wait(timeout=STOP_WAIT)
+        assert wait_until_port_closed(port)
+    finally:
+        if serving.poll() is None:
+            serving.kill()
+            serving.wait()
+    if stop_signal == signal.SIGINT:
+        assert serving.returncode == 0
