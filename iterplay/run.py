@@ -233,9 +233,10 @@ def _elements(
 
 
 def _partial(splitter: ElementSplitter, throttle: _PartialThrottle) -> Iterator[Partial]:
-    text = splitter.partial_text
-    if text is None or not throttle.due(splitter.completed, len(text)):
+    length = splitter.partial_length
+    if length is None or not throttle.due(splitter.completed, length):
         return
+    text = splitter.partial_text or ""
     try:
         data = pydantic_core.from_json(text, allow_partial="trailing-strings")
     except ValueError:

@@ -58,6 +58,7 @@ class ElementSplitter:
         self._escape_pending = False
         self._scalar = False
         self._wrapper_keys = 0
+        self._partial_chars = 0
 
     @property
     def array_closed(self) -> bool:
@@ -68,8 +69,18 @@ class ElementSplitter:
         return self.phase in (Phase.ARRAY, Phase.ELEMENT, Phase.DONE)
 
     @property
+    def partial_length(self) -> int | None:
+        """``len(partial_text)`` without joining its pieces: cheap enough for every chunk."""
+        if self.phase is not Phase.ELEMENT:
+            return None
+        return self._partial_chars
+
+    @property
     def partial_text(self) -> str | None:
-        """Raw text of the element being written, or None between elements."""
+        """Raw text of the element being written, or None between elements.
+
+        Joining costs the element's length: ask ``partial_length`` first when asking often.
+        """
         if self.phase is not Phase.ELEMENT:
             return None
         if len(self._pieces) > 1:
@@ -177,6 +188,7 @@ class ElementSplitter:
             return j + 1
         self.phase = Phase.ELEMENT
         self._pieces = []
+        self._partial_chars = 0
         self._element_start = j
         self._scalar = ch not in '{["'
         self._depth = 0
@@ -244,6 +256,7 @@ class ElementSplitter:
     def _take_element(self) -> str:
         raw = "".join(self._pieces)
         self._pieces = []
+        self._partial_chars = 0
         self._element_start = None
         self._scalar = False
         self.completed += 1
@@ -254,6 +267,7 @@ class ElementSplitter:
     def _keep(self, text: str, start: int) -> int:
         """The element goes on in the next chunk: keep this chunk's part of it."""
         self._pieces.append(text[start:])
+        self._partial_chars += len(text) - start
         self._element_start = None
         return len(text)
 

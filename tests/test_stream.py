@@ -105,6 +105,14 @@ def test_partial_text_is_the_element_in_progress():
     assert splitter.where() == "inside element 1"
 
 
+def test_partial_length_is_the_length_of_the_partial_text_at_every_chunk():
+    splitter = ElementSplitter()
+    for chunk in chars('{"tasks": [{"a": "}{"}, {"b": [1, "]"]}, 3]}'):
+        splitter.feed(chunk)
+        text = splitter.partial_text
+        assert splitter.partial_length == (None if text is None else len(text))
+
+
 def test_no_partial_between_elements():
     splitter = ElementSplitter()
     splitter.feed('{"tasks": [{"a": 1}, ')
