@@ -24,6 +24,7 @@ from iterplay.request import MODES, ExtractionRequest, build_payload
 from iterplay.stream import ElementSplitter, Ending, Phase
 
 _SMALL_ELEMENT = 4096
+_NO_FINISH = "it ended with no finish reason"
 _NORMAL_FINISH = {"stop", "tool_calls", "function_call", "eos"}
 
 
@@ -124,7 +125,12 @@ def run_extraction(
         return
     except Exception as exc:  # the transport's own errors differ between SDK versions
         if _is_transport_error(exc):
-            yield _finished(None, Ending.CUT_OFF, splitter, meter, detail=type(exc).__name__)
+            detail = (
+                f"the provider sent nothing for {provider.timeout:g} s, so the client gave up"
+                if _is_timeout(exc)
+                else f"the connection closed: {type(exc).__name__}"
+            )
+            yield _finished(None, Ending.CUT_OFF, splitter, meter, detail=detail)
             return
         broken = _broken_stream(exc, provider)
         if broken is None:
@@ -278,9 +284,8 @@ def _finished(
         Ending.COMPLETE: "The stream completed.",
         Ending.TRUNCATED: f"The model hit the max-tokens limit {where}; raise max tokens to get "
         "the rest.",
-        Ending.CUT_OFF: f"The connection closed before the stream finished ({where}"
-        + (f", {detail}" if detail else "")
-        + "); everything shown arrived before the cut.",
+        Ending.CUT_OFF: f"The stream was cut off {where} ({detail or _NO_FINISH}); "
+        "everything shown arrived before the cut.",
         Ending.UNTERMINATED: f"The model stopped (finish_reason={finish_reason}) {where}, "
         "before the JSON was closed.",
         Ending.NO_ARRAY: "The model's answer held no JSON array or object to extract from.",
@@ -291,6 +296,12 @@ def _finished(
         ending=ending.value,
         message=messages[ending],
         stats=meter.stats(),
+    )
+
+
+def _is_timeout(exc: Exception) -> bool:
+    return isinstance(exc, openai.APITimeoutError) or any(
+        "Timeout" in cls.__name__ for cls in type(exc).__mro__
     )
 
 
