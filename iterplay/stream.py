@@ -19,6 +19,8 @@ from enum import Enum, StrEnum
 _STRING_SPECIAL = re.compile(r'["\\]')
 _STRUCTURAL = re.compile(r'[{}\[\]"]')
 _OUTSIDE_STRUCTURAL = re.compile(r'[{}\[\]":]')
+_NON_SPACE = re.compile(r"\S")
+_CAN_FOLLOW = {"{": '"}', "[": "{]"}
 _ELEMENT_START = re.compile(r"[^\s,]")
 _SCALAR_END = re.compile(r"[\s,\]}]")
 _LAST_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')
@@ -59,6 +61,7 @@ class ElementSplitter:
         self._scalar = False
         self._wrapper_keys = 0
         self._partial_chars = 0
+        self._opener = ""
 
     @property
     def array_closed(self) -> bool:
@@ -115,18 +118,37 @@ class ElementSplitter:
     # -- phases -------------------------------------------------------------------------------
 
     def _scan_seeking(self, text: str, i: int) -> int:
-        j = _first_of(text, i, "{[")
-        if j < 0:
+        if not self._opener:
+            j = _first_of(text, i, "{[")
+            if j < 0:
+                return len(text)
+            self._opener = text[j]
+            i = j + 1
+        return self._confirm_opener(text, i)
+
+    def _confirm_opener(self, text: str, i: int) -> int:
+        """Take a bracket as the start of the JSON only if what follows it can continue JSON.
+
+        ``{`` must be followed by ``"`` or ``}``, ``[`` by ``{`` or ``]``: that passes over
+        brackets in prose such as "the users [as requested]:" before a fenced answer.
+        """
+        m = _NON_SPACE.search(text, i)
+        if m is None:
+            self._opener += text[i:]
             return len(text)
-        if text[j] == "[":
+        opener_text = self._opener + text[i : m.start()]
+        self._opener = ""
+        if m.group() not in _CAN_FOLLOW[opener_text[0]]:
+            return m.start()
+        if opener_text[0] == "[":
             self.phase = Phase.ARRAY
-            return j + 1
-        self.phase = Phase.WRAPPER
-        self._pieces = []
-        self._depth = 0
-        self._wrapper_keys = 0
-        self._wrapper_start = j
-        return j
+        else:
+            self.phase = Phase.WRAPPER
+            self._pieces = [opener_text]
+            self._depth = 1
+            self._wrapper_keys = 0
+            self._wrapper_start = m.start()
+        return m.start()
 
     def _scan_wrapper(self, text: str, i: int, done: list[str]) -> int:
         """Skip the wrapper's other keys until the array value of ``tasks`` (or the first key).

@@ -181,3 +181,13 @@ def test_any_chunking_yields_exactly_the_elements_in_order(stream, data):
     bounds = [0, *cuts, len(text)]
     chunks = [text[a:b] for a, b in itertools.pairwise(bounds)]
     assert [json.loads(raw) for raw in split_elements(chunks)] == items
+
+
+def test_brackets_in_prose_before_the_answer_are_passed_over():
+    stream = 'The users [as requested] {see below}:\n```json\n{"tasks": [{"a": 1}]}\n```'
+    assert split_elements(chars(stream)) == ['{"a": 1}']
+
+
+def test_opening_bracket_confirmed_across_chunks():
+    assert split_elements(["{", "  \n", '"tasks": [{"a": 1}]}']) == ['{"a": 1}']
+    assert split_elements(["[", " ", ' {"a": 1}]']) == ['{"a": 1}']
