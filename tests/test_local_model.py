@@ -216,6 +216,13 @@ def test_old_logs_are_pruned_to_the_newest_few(stand_in_server, log_dir):
     assert len(list(log_dir.glob("llama-server-*.log"))) == local_model.KEPT_LOGS
 
 
+def test_server_threads_sleep_when_idle_unless_the_user_chose_otherwise(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert local_model.server_environment()["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert local_model.server_environment()["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
 @pytest.mark.embedded
 def test_a_chosen_port_already_in_use_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", pytest.fail)
