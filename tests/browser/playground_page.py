@@ -1,0 +1,170 @@
+"""A page object for the playground: what a test can do and see, in the app's own terms.
+
+It only uses the stable hooks of DESIGN "UI test hooks" (the primary **Extract** button, the
+``st-key-...`` classes of cards and panes) plus widget labels a user reads.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, expect
+
+from iterplay.share import SharedState, encode_state
+
+EDITOR_IFRAME = "iframe[title='streamlit_ace.streamlit_ace']"
+ENTITY_CARDS = "[class*='st-key-entity-card-']"
+INVALID_CARDS = "[class*='st-key-invalid-card-']"
+ENDING = re.compile(r"(Complete|Truncated|Cut off|Stopped|Failed|Incomplete) —")
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \".*\", line \d+")
+EDITOR_LANGUAGE = {"Pydantic": "python", "JSON Schema": "json"}
+LOAD_TIMEOUT_MS = 30_000
+RUN_TIMEOUT_MS = 20_000
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll a condition Playwright's ``expect`` cannot express (one spanning two frames)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def share_link(app_url: str, state: SharedState) -> str:
+    return f"{app_url}?s={quote(encode_state(state))}"
+
+
+class Playground:
+    """One browser tab showing the playground."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def open(self, url: str) -> Playground:
+        """Load ``url`` and wait until the playground is ready."""
+        self.page.goto(url)
+        return self.ready()
+
+    def ready(self) -> Playground:
+        """Wait until the editor and the Extract button are there."""
+        expect(self.extract_button).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        expect(self.editor).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        return self
+
+    # --- inputs -------------------------------------------------------------------------
+    @property
+    def extract_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Extract", exact=True)
+
+    @property
+    def stop_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Stop", exact=True)
+
+    @property
+    def editor(self) -> Locator:
+        return self.page.frame_locator(EDITOR_IFRAME).locator("#ace-editor")
+
+    def editor_text(self) -> str:
+        return self.editor.evaluate("element => element.env.editor.getValue()")
+
+    def type_at_end_of_editor(self, text: str) -> None:
+        """Click into the editor, go to the very end and type, key by key, as a user would."""
+        self.page.frame_locator(EDITOR_IFRAME).locator(".ace_content").click()
+        self.page.keyboard.press("Control+End")
+        self.page.keyboard.type(text)
+
+    @property
+    def source_text(self) -> Locator:
+        return self.page.get_by_label("Source text")
+
+    @property
+    def mode(self) -> Locator:
+        return self.page.get_by_role("combobox", name="Mode")
+
+    def choose_mode(self, mode: str) -> None:
+        self.mode.click()
+        self.page.get_by_role("option", name=re.compile(rf"^{re.escape(mode)} —")).click()
+        expect(self.mode).to_have_value(re.compile(rf"^{re.escape(mode)} —"))
+
+    def choose_schema_kind(self, label: str) -> None:
+        """Pick "Pydantic" or "JSON Schema"; waits until the new editor replaced the old one."""
+        self.page.get_by_role("radiogroup", name="Schema as").get_by_text(label, exact=True).click()
+        expect(self.page.get_by_role("radio", name=label, exact=True)).to_be_checked()
+        language = EDITOR_LANGUAGE[label]
+        eventually(lambda: self._single_editor_mode() == f"ace/mode/{language}")
+
+    def editor_mode(self) -> str:
+        return self.editor.evaluate("element => element.env.editor.session.getMode().$id")
+
+    def _single_editor_mode(self) -> str | None:
+        """The editor's mode once exactly one editor is mounted (a remount briefly shows two)."""
+        if self.page.locator(EDITOR_IFRAME).count() != 1:
+            return None
+        try:
+            return self.editor_mode()
+        except PlaywrightError:  # the frame went away between the two calls
+            return None
+
+    def open_expander(self, title: str) -> Locator:
+        """Open the expander whose title contains ``title``; returns the expander."""
+        expander = self.page.locator("[data-testid='stExpander']").filter(has_text=title)
+        expander.locator("summary").click()
+        return expander
+
+    def share_link(self) -> str:
+        box = self.open_expander("Share this playground")
+        code = box.locator("code")
+        expect(code).to_contain_text("?s=")
+        return code.inner_text().strip()
+
+    # --- outputs ------------------------------------------------------------------------
+    def extract(self) -> str:
+        """Press Extract and wait for the run's ending line; returns it."""
+        self.extract_button.click()
+        return self.wait_for_ending()
+
+    @property
+    def ending(self) -> Locator:
+        return self.page.locator("[data-testid='stAlert']").filter(has_text=ENDING)
+
+    def wait_for_ending(self, timeout_ms: float = RUN_TIMEOUT_MS) -> str:
+        expect(self.ending).to_be_visible(timeout=timeout_ms)
+        return self.ending.inner_text()
+
+    @property
+    def entity_cards(self) -> Locator:
+        return self.page.locator(ENTITY_CARDS)
+
+    @property
+    def invalid_cards(self) -> Locator:
+        return self.page.locator(INVALID_CARDS)
+
+    def entity_card(self, index: int) -> Locator:
+        return self.page.locator(f".st-key-entity-card-{index}")
+
+    def invalid_card(self, index: int) -> Locator:
+        return self.page.locator(f".st-key-invalid-card-{index}")
+
+    def card_fields(self, index: int) -> dict[str, str]:
+        """``{field: value}`` from the card's ``field: value`` lines."""
+        lines = self.entity_card(index).inner_text().splitlines()
+        return dict(line.split(": ", 1) for line in lines if ": " in line)
+
+    def all_card_fields(self) -> list[dict[str, str]]:
+        return [self.card_fields(index) for index in range(self.entity_cards.count())]
+
+    def raw_stream(self) -> str:
+        """The raw pane's text: its segments, in order, joined."""
+        segments = self.page.locator(".st-key-raw-stream [data-testid='stText']")
+        return "".join(segments.all_inner_texts())
+
+    def page_text(self) -> str:
+        return self.page.locator("body").inner_text()
+
+    def assert_no_traceback(self) -> None:
+        assert self.page.locator("[data-testid='stException']").count() == 0
+        assert not TRACEBACK.search(self.page_text())

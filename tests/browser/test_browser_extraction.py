@@ -1,0 +1,177 @@
+"""Extraction in the browser: share link -> Extract -> cards, error cards, endings, Stop."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from iterplay.share import SharedState
+from iterplay.testing import Piece, Reply
+from tests.browser.harness import open_connections
+from tests.browser.playground_page import share_link
+
+pytestmark = pytest.mark.browser
+
+USER = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
+PEOPLE = [{"name": "Ann", "age": 31}, {"name": "Bob", "age": 42}, {"name": "Cy", "age": 7}]
+
+
+def tasks_json(elements: Sequence[dict]) -> str:
+    return json.dumps({"tasks": list(elements)})
+
+
+def first_then_pause(seconds: float, elements: Sequence[dict] = (PEOPLE[0], PEOPLE[1])) -> Reply:
+    """The first element at once; the rest only after ``seconds``."""
+    text = tasks_json(elements)
+    first_end = text.index("}") + 1
+    return Reply(
+        pieces=(Piece(text[:first_end]), Piece(text[first_end:], pause=seconds)),
+        channel="tool_call",
+    )
+
+
+@pytest.fixture
+def scenario(request, app, provider_server):
+    """Scripts ``reply`` under a model named after the test; returns a share link naming it."""
+
+    def make(reply: Reply, text: str = "Ann is 31, Bob is 42 and Cy is 7.", **state) -> str:
+        model = f"{request.node.name}-{len(provider_server.models())}"
+        provider_server.script(model, reply)
+        fields = {"schema": USER, "text": text, "model": model, "mode": "tools", **state}
+        return share_link(app.url, SharedState(**fields))
+
+    return make
+
+
+def test_share_link_prefills_text_schema_and_mode_and_extract_uses_them(
+    playground, scenario, provider_server
+):
+    link = scenario(
+        Reply.from_text(tasks_json(PEOPLE), channel="content"),
+        text="Ann, Bob and Cy.",
+        mode="json_schema",
+    )
+    playground.open(link)
+    assert playground.editor_text() == USER
+    expect(playground.source_text).to_have_value("Ann, Bob and Cy.")
+    expect(playground.mode).to_have_value(re.compile(r"^json_schema —"))
+    assert "Complete" in playground.extract()
+    expect(playground.entity_cards).to_have_count(3)
+    request = provider_server.requests[-1]
+    assert request["response_format"]["type"] == "json_schema"
+    assert "Ann, Bob and Cy." in json.dumps(request["messages"])
+
+
+def test_extract_shows_one_card_per_entity_with_its_values(playground, scenario):
+    playground.open(scenario(Reply.from_text(tasks_json(PEOPLE), channel="tool_call")))
+    assert "Complete" in playground.extract()
+    expect(playground.entity_cards).to_have_count(3)
+    assert playground.all_card_fields() == [
+        {"name": "Ann", "age": "31"},
+        {"name": "Bob", "age": "42"},
+        {"name": "Cy", "age": "7"},
+    ]
+    expect(playground.invalid_cards).to_have_count(0)
+
+
+def test_raw_stream_pane_shows_exactly_the_streamed_text(playground, scenario):
+    streamed = '{"tasks": [\n  {"name": "Ann", "age": 31},\n  {"name": "Bob", "age": 42}\n]}'
+    playground.open(scenario(Reply.from_text(streamed, chunk_size=5, channel="tool_call")))
+    playground.extract()
+    assert playground.raw_stream() == streamed
+
+
+def test_invalid_element_gets_an_error_card_and_later_entities_still_appear(playground, scenario):
+    elements = [PEOPLE[0], {"name": "Bob", "age": "forty-two"}, PEOPLE[2]]
+    playground.open(scenario(Reply.from_text(tasks_json(elements), channel="tool_call")))
+    playground.extract()
+    expect(playground.entity_card(0)).to_be_visible()
+    invalid = playground.invalid_card(1)
+    expect(invalid).to_contain_text("failed validation")
+    expect(invalid).to_contain_text("Input should be a valid integer")
+    expect(invalid).to_contain_text('"age": "forty-two"')
+    expect(playground.entity_card(2)).to_contain_text("Cy")
+    expect(playground.entity_cards).to_have_count(2)
+
+
+def test_truncated_run_says_so_and_keeps_the_entities_before_it(playground, scenario):
+    text = tasks_json(PEOPLE)
+    cut = text.index('{"name": "Bob"') + 10
+    reply = Reply.from_text(text[:cut], channel="tool_call", finish_reason="length")
+    playground.open(scenario(reply))
+    ending = playground.extract()
+    assert "Truncated" in ending and "max-tokens limit" in ending
+    expect(playground.entity_cards).to_have_count(1)
+    assert playground.card_fields(0) == {"name": "Ann", "age": "31"}
+
+
+def test_cut_connection_says_so_and_keeps_the_entities_before_it(playground, scenario):
+    pieces = [json.dumps(PEOPLE[0]).join(['{"tasks": [', ", "]), '{"name": "Bo', 'b", "age": 42}]}']
+    playground.open(scenario(Reply.from_pieces(pieces, channel="tool_call", drop_after=2)))
+    ending = playground.extract()
+    assert "Cut off" in ending and "the connection closed" in ending
+    expect(playground.entity_cards).to_have_count(1)
+    assert playground.card_fields(0) == {"name": "Ann", "age": "31"}
+
+
+def test_two_sessions_at_once_see_only_their_own_runs(new_playground, scenario):
+    """One session's run pauses after its first card while another session runs and finishes."""
+    slow, fast, bystander = new_playground(), new_playground(), new_playground()
+    slow_link = scenario(first_then_pause(2, PEOPLE))
+    fast_link = scenario(
+        Reply.from_text(tasks_json([{"name": "Zed", "age": 99}]), channel="tool_call"),
+        text="Zed is 99.",
+    )
+    slow.open(slow_link)
+    fast.open(fast_link)
+    bystander.open(slow_link)
+    slow.extract_button.click()
+    expect(slow.entity_card(0)).to_be_visible()
+    fast.extract()
+    slow.wait_for_ending()
+    assert [card["name"] for card in slow.all_card_fields()] == ["Ann", "Bob", "Cy"]
+    assert fast.all_card_fields() == [{"name": "Zed", "age": "99"}]
+    expect(bystander.entity_cards).to_have_count(0)
+    expect(bystander.ending).to_have_count(0)
+    assert "Zed" not in slow.page_text() and "Ann" not in fast.page_text()
+
+
+def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, scenario):
+    """Stop works while the provider is silent: the stop shows within seconds, not at the next
+    chunk 30 s later (Streamlit's fastReruns starts the new run without waiting for the old)."""
+    playground.open(scenario(first_then_pause(30)))
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_be_visible()
+    playground.stop_button.click()
+    expect(playground.ending).to_contain_text("Stopped", timeout=5_000)
+    assert playground.card_fields(0) == {"name": "Ann", "age": "31"}
+    expect(playground.entity_cards).to_have_count(1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Stop ends the script run (fastReruns starts a new one at once), but the old script "
+    "thread stays blocked reading the provider's stream: the HTTP connection stays open until "
+    "the provider sends its next chunk (here 30 s), so the provider keeps generating. See the "
+    "browser report: pages/playground.py should close the active run's stream on Stop.",
+)
+def test_stop_closes_the_connection_to_the_provider(playground, scenario, provider_server):
+    port = urlsplit(provider_server.url).port
+    playground.open(scenario(first_then_pause(30)))
+    before = open_connections(port)
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_be_visible()
+    run_connections = open_connections(port) - before
+    assert run_connections
+    playground.stop_button.click()
+    expect(playground.ending).to_contain_text("Stopped", timeout=5_000)
+    deadline = time.monotonic() + 3
+    while run_connections & open_connections(port):
+        assert time.monotonic() < deadline, "the run's provider connection is still open"
+        time.sleep(0.1)
