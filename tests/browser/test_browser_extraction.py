@@ -143,8 +143,8 @@ def test_two_sessions_at_once_see_only_their_own_runs(new_playground, scenario):
 
 
 def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, scenario):
-    """Stop works while the provider is silent: the stop shows within seconds, not at the next
-    chunk 30 s later (Streamlit's fastReruns starts the new run without waiting for the old)."""
+    """Stop works while the provider is silent: it shows within seconds, not when the next chunk
+    arrives 30 s later."""
     playground.open(scenario(first_then_pause(30)))
     playground.extract_button.click()
     expect(playground.entity_card(0)).to_be_visible()
@@ -156,10 +156,10 @@ def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, s
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Stop ends the script run (fastReruns starts a new one at once), but the old script "
-    "thread stays blocked reading the provider's stream: the HTTP connection stays open until "
-    "the provider sends its next chunk (here 30 s), so the provider keeps generating. See the "
-    "browser report: pages/playground.py should close the active run's stream on Stop.",
+    reason="BackgroundRun.cancel() (iterplay/background_run.py) only sets a flag: the worker "
+    "thread stays blocked in the socket read, so the connection to the provider stays open, and "
+    "the provider keeps generating, until its next chunk arrives (here 30 s later). Shutting "
+    "the response's socket down on cancel would wake the read at once.",
 )
 def test_stop_closes_the_connection_to_the_provider(playground, scenario, provider_server):
     port = urlsplit(provider_server.url).port
