@@ -1,55 +1,53 @@
-"""Entity cards: one bordered container per element, added once, never redrawn.
+"""Entity cards as HTML, added in batches: one Streamlit element per batch, not per card.
 
-Values from the model are untrusted text: every string is markdown-escaped (HTML is never
-interpreted either), and nested objects and lists become indented bullet lists.
+A keyed ``st.container`` plus markdown per card costs the browser two React elements each;
+2,000 of them take seconds to render. Cards are therefore small HTML blocks carrying the same
+stable classes (``st-key-entity-card-<i>``, ``st-key-invalid-card-<i>``), and every value from
+the model is HTML-escaped: it is always shown as text.
 """
 
 from __future__ import annotations
 
 import json
-import re
+from html import escape
 from typing import Any
-
-import streamlit as st
 
 from iterplay.events import Entity, Invalid, Partial
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+CARD_STYLE = """
+<style>
+.iterplay-card { border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;
+  padding: 0.6rem 0.9rem; margin-bottom: 0.6rem; background: white; }
+.iterplay-card ul { margin: 0.2rem 0 0 0; padding-left: 1.2rem; }
+.iterplay-card li { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.iterplay-card .head { font-size: 0.8rem; font-style: italic; color: rgba(49, 51, 63, 0.6); }
+.iterplay-card .null { font-style: italic; color: rgba(49, 51, 63, 0.6); }
+.iterplay-invalid { border-color: #f0a0a0; background: #fff6f6; }
+.iterplay-invalid pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.8rem;
+  background: rgba(0, 0, 0, 0.04); padding: 0.4rem; border-radius: 0.3rem; margin: 0.4rem 0 0; }
+.iterplay-partial { border-style: dashed; }
+</style>
+"""
 
 
-def escape_markdown(text: str) -> str:
-    """Text that markdown shows literally: no emphasis, links, HTML or LaTeX."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ⏎ ")
-
-
-def value_markdown(value: Any, depth: int = 0) -> str:
-    """A JSON-like value as markdown lines: scalars inline, containers as nested bullets."""
-    indent = "  " * depth
+def value_html(value: Any) -> str:
+    """A JSON-like value as HTML: scalars inline, objects and lists as nested lists."""
     if isinstance(value, dict):
         if not value:
-            return "*(empty)*"
-        lines = []
-        for key, item in value.items():
-            label = f"**{escape_markdown(str(key))}**"
-            if isinstance(item, dict | list) and item:
-                lines.append(f"{indent}- {label}:\n{value_markdown(item, depth + 1)}")
-            else:
-                lines.append(f"{indent}- {label}: {value_markdown(item, depth + 1)}")
-        return "\n".join(lines)
+            return '<span class="null">(empty)</span>'
+        items = "".join(
+            f"<li><b>{escape(str(key))}</b>: {value_html(item)}</li>" for key, item in value.items()
+        )
+        return f"<ul>{items}</ul>"
     if isinstance(value, list):
         if not value:
-            return "*(none)*"
-        return "\n".join(
-            f"{indent}- " + value_markdown(item, depth + 1).lstrip()
-            if not isinstance(item, dict)
-            else f"{indent}- item {number}:\n{value_markdown(item, depth + 1)}"
-            for number, item in enumerate(value, 1)
-        )
+            return '<span class="null">(none)</span>'
+        return "<ul>" + "".join(f"<li>{value_html(item)}</li>" for item in value) + "</ul>"
     if value is None:
-        return "*null*"
+        return '<span class="null">null</span>'
     if isinstance(value, str):
-        return escape_markdown(value)
-    return escape_markdown(json.dumps(value))
+        return escape(value)
+    return escape(json.dumps(value))
 
 
 def entity_data(entity: Entity) -> Any:
@@ -57,30 +55,34 @@ def entity_data(entity: Entity) -> Any:
     return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
 
-def entity_card(entity: Entity) -> None:
-    type_name = type(entity.value).__name__
-    with st.container(key=f"entity-card-{entity.index}", border=True):
-        st.markdown(
-            f"*#{entity.index} · {escape_markdown(type_name)} · {entity.t:.2f} s*\n\n"
-            f"{value_markdown(entity_data(entity))}"
-        )
+def entity_card_html(entity: Entity) -> str:
+    head = f"#{entity.index} · {escape(type(entity.value).__name__)} · {entity.t:.2f} s"
+    return (
+        f'<div class="iterplay-card st-key-entity-card-{entity.index}">'
+        f'<div class="head">{head}</div>{value_html(entity_data(entity))}</div>'
+    )
 
 
-def invalid_card(invalid: Invalid) -> None:
-    with st.container(key=f"invalid-card-{invalid.index}", border=True):
-        problems = "\n".join(
-            f"- `{'.'.join(str(part) for part in error['loc']) or '(element)'}`: "
-            f"{escape_markdown(error['msg'])}"
-            for error in invalid.errors
-        )
-        st.markdown(f"⚠️ **#{invalid.index} failed validation** · {invalid.t:.2f} s\n\n{problems}")
-        st.code(invalid.raw, language="json", wrap_lines=True)
+def invalid_card_html(invalid: Invalid) -> str:
+    problems = "".join(
+        f"<li><code>{escape('.'.join(str(part) for part in error['loc']) or '(element)')}</code>"
+        f": {escape(error['msg'])}</li>"
+        for error in invalid.errors
+    )
+    return (
+        f'<div class="iterplay-card iterplay-invalid st-key-invalid-card-{invalid.index}">'
+        f'<div class="head">⚠️ #{invalid.index} failed validation · {invalid.t:.2f} s</div>'
+        f"<ul>{problems}</ul><pre>{escape(invalid.raw)}</pre></div>"
+    )
 
 
-def partial_card_body(partial: Partial | None) -> None:
-    """What goes inside the in-progress card's slot: the element as parsed so far."""
-    if partial is None:
-        return
-    st.markdown(
-        f"✍️ *writing #{partial.index}…*\n\n{value_markdown(partial.data)}",
+def card_html(element: Entity | Invalid) -> str:
+    return entity_card_html(element) if isinstance(element, Entity) else invalid_card_html(element)
+
+
+def partial_card_html(partial: Partial) -> str:
+    """The element being written, as parsed so far."""
+    return (
+        f'<div class="iterplay-card iterplay-partial">'
+        f'<div class="head">✍️ writing #{partial.index}…</div>{value_html(partial.data)}</div>'
     )

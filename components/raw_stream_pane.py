@@ -1,12 +1,11 @@
 """The raw stream pane: exactly the text the model sent, appended as it arrives.
 
 Traffic to the browser stays linear in the stream: text goes into fixed-size segments, only the
-last segment is ever re-sent, and at most every ``FLUSH_SECONDS``.
+last segment is ever re-sent, and only when the run view decides to draw (at most every
+``FLUSH_SECONDS``).
 """
 
 from __future__ import annotations
-
-import time
 
 import streamlit as st
 
@@ -18,7 +17,7 @@ PANE_STYLE = """
 .st-key-raw-stream [data-testid="stVerticalBlock"] { gap: 0; }
 .st-key-raw-stream [data-testid="stText"], .st-key-raw-stream [data-testid="stText"] * {
   font-family: "Source Code Pro", ui-monospace, monospace; font-size: 0.8rem;
-  white-space: pre-wrap; word-break: break-all;
+  white-space: pre-wrap; overflow-wrap: anywhere;
 }
 </style>
 """
@@ -33,15 +32,12 @@ class RawStreamPane:
         self.segment_slot = None
         self.segment_text = ""
         self.pending: list[str] = []
-        self.last_flush = 0.0
 
-    def append(self, text: str) -> None:
+    def add(self, text: str) -> None:
+        """Buffer text; ``flush`` sends it."""
         self.pending.append(text)
-        if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
-            self.flush()
 
     def flush(self) -> None:
-        self.last_flush = time.monotonic()
         if not self.pending:
             return
         new_text = "".join(self.pending)

@@ -1,8 +1,10 @@
 """The output of one run: status, stats, entity cards, the card being written, the raw stream.
 
-The same view draws a run live (``apply`` per event) and redraws it from its log after a rerun
-(``replay``), so a Stop click or an edit never loses what arrived. Cards are added once each;
-the in-progress card, stats and raw pane are placeholders updated at most every 50 ms.
+The same view draws a run live and redraws it from its log after a rerun (``replay``), so a Stop
+click or an edit never loses what arrived. Live, events are first taken (buffered, no drawing)
+and then drawn together: new cards first, as one HTML batch, then the card being written, the
+raw pane and the stats. Cards go out at once after a quiet spell and at most every 50 ms in a
+burst; the panes at most every 50 ms. Traffic to the browser stays linear in the stream.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import time
 
 import streamlit as st
 
-from components.entity_cards import entity_card, invalid_card, partial_card_body
+from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.raw_stream_pane import FLUSH_SECONDS, RawStreamPane
 from components.stats_bar import run_ending, stats_line
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Token
+from iterplay.events import Entity, Event, Invalid, Partial, Token
 from iterplay.run_log import RunLog
+
+TICK_SECONDS = 0.25
 
 
 class RunView:
@@ -24,58 +28,89 @@ class RunView:
     def __init__(self, cards_column, raw_column) -> None:
         with cards_column:
             st.subheader("Entities")
+            st.html(CARD_STYLE)
             self.status_slot = st.empty()
             self.stats_slot = st.empty()
-            self.cards = st.container()
+            self.cards = st.container(key="entity-cards")
             with st.container(key="partial-card"):
                 self.partial_slot = st.empty()
         with raw_column:
             st.subheader("Raw stream")
             self.raw = RawStreamPane()
             self.raw_caption = st.empty()
-        self.last_refresh = 0.0
-        self.shown_partial = False
+        self.new_cards: list[str] = []
+        self.partial: Partial | None = None
+        self.partial_shown = False
+        self.panes_stale = False
+        self.last_cards = 0.0
+        self.last_panes = 0.0
+        self.started: float | None = None
+
+    def start(self) -> None:
+        """Mark the run's start, for the live elapsed clock."""
+        self.started = time.monotonic()
 
     def empty_state(self) -> None:
         with self.cards:
             st.caption("Press **Extract**: each entity appears here the moment it is complete.")
         self.raw_caption.caption(
-            "What the model sends (content or tool-call arguments) appears here."
+            "What the model sends (content or tool-call arguments) shows here."
         )
 
     def replay(self, log: RunLog) -> None:
         for element in log.elements:
-            self._card(element)
-        self.raw.append(log.raw_text)
-        self.raw.flush()
-        if log.partial is not None:
-            with self.partial_slot.container():
-                partial_card_body(log.partial)
-        self.refresh(log, force=True)
+            self.new_cards.append(card_html(element))
+        self.raw.add(log.raw_text)
+        self.partial = log.partial
+        self.panes_stale = True
+        self.draw(log, force=True)
 
-    def apply(self, event: Event, log: RunLog) -> None:
-        """Show one event; ``log`` already holds it."""
+    def take(self, event: Event) -> None:
+        """Buffer one event for the next ``draw``."""
         if isinstance(event, Token):
-            self.raw.append(event.text)
+            self.raw.add(event.text)
         elif isinstance(event, Partial):
-            self._partial(event)
+            self.partial = event
         elif isinstance(event, Entity | Invalid):
-            self.raw.flush()
-            if self.shown_partial:
-                self.partial_slot.empty()
-                self.shown_partial = False
-            self._card(event)
-        elif isinstance(event, Finished | Failed):
-            self.raw.flush()
-            self.partial_slot.empty()
-        self.refresh(log, force=isinstance(event, Entity | Invalid | Finished | Failed))
+            self.new_cards.append(card_html(event))
+            if self.partial is not None and self.partial.index <= event.index:
+                self.partial = None
+        self.panes_stale = True
 
-    def refresh(self, log: RunLog, force: bool = False) -> None:
+    def tick(self, log: RunLog) -> None:
+        """Nothing arrived for a while: refresh the elapsed clock every quarter second.
+
+        Besides showing that the app is waiting on the provider, this Streamlit call is where a
+        Stop click interrupts the script while the provider is silent.
+        """
+        if time.monotonic() - self.last_panes >= TICK_SECONDS:
+            self.panes_stale = True
+        self.draw(log)
+
+    def draw(self, log: RunLog, force: bool = False) -> None:
+        """Send what is due to the browser: cards first, then the panes."""
         now = time.monotonic()
-        if not force and now - self.last_refresh < FLUSH_SECONDS:
-            return
-        self.last_refresh = now
-        self.stats_slot.markdown(stats_line(log))
+        force = force or log.finished
+        if self.new_cards and (force or now - self.last_cards >= FLUSH_SECONDS):
+            with self.cards:
+                st.html("".join(self.new_cards))
+            self.new_cards = []
+            self.last_cards = now
+        if self.panes_stale and (force or now - self.last_panes >= FLUSH_SECONDS):
+            self._draw_panes(log)
+            self.panes_stale = False
+            self.last_panes = now
+
+    def _draw_panes(self, log: RunLog) -> None:
+        if self.partial is not None:
+            self.partial_slot.html(partial_card_html(self.partial))
+            self.partial_shown = True
+        elif self.partial_shown or log.finished:
+            self.partial_slot.empty()
+            self.partial_shown = False
+        self.raw.flush()
+        live = None if log.finished or self.started is None else time.monotonic() - self.started
+        self.stats_slot.markdown(stats_line(log, elapsed=live))
         self.raw_caption.caption(
             f"{log.chunks} chunks · {log.characters:,} characters"
             + (f" · first at {log.first_token_t:.2f} s" if log.first_token_t is not None else "")
@@ -84,17 +119,3 @@ class RunView:
         if log.finished:
             with self.status_slot.container():
                 run_ending(log)
-
-    def _partial(self, partial: Partial) -> None:
-        if time.monotonic() - self.last_refresh < FLUSH_SECONDS and self.shown_partial:
-            return
-        with self.partial_slot.container(border=True):
-            partial_card_body(partial)
-        self.shown_partial = True
-
-    def _card(self, element: Entity | Invalid) -> None:
-        with self.cards:
-            if isinstance(element, Entity):
-                entity_card(element)
-            else:
-                invalid_card(element)

@@ -8,11 +8,12 @@ from iterplay.events import Failed, Finished
 from iterplay.run_log import RunLog
 
 
-def stats_line(log: RunLog) -> str:
+def stats_line(log: RunLog, elapsed: float | None = None) -> str:
+    """Time to first token, elapsed time (live while running), counts and tokens per second."""
     parts = []
     if log.first_token_t is not None:
         parts.append(f"first token {log.first_token_t:.2f} s")
-    parts.append(f"elapsed {log.last_t:.2f} s")
+    parts.append(f"elapsed {log.last_t if elapsed is None else elapsed:.2f} s")
     parts.append(f"{log.entity_count} entities")
     parts.append(f"{log.invalid_count} invalid")
     rate = log.tokens_per_second()

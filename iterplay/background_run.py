@@ -8,26 +8,30 @@ also where a Stop takes effect at once.
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from iterplay.events import Event
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
-from iterplay.run import run_extraction
+from iterplay.run import run_extraction_batches
 
 _END = object()
 
 
 class BackgroundRun:
-    """One extraction on a daemon thread; ``events`` yields its events, or None when idle."""
+    """One extraction on a daemon thread; ``batches`` yields its events chunk by chunk."""
 
     def __init__(
         self, provider: ProviderConfig, request: ExtractionRequest, *, partials: bool = True
     ) -> None:
         self._queue: queue.Queue = queue.Queue()
         self._cancelled = threading.Event()
+        self._stream: Any = None
         self._thread = threading.Thread(
             target=self._work, args=(provider, request, partials), daemon=True,
             name="iterplay-run",
@@ -35,20 +39,20 @@ class BackgroundRun:
         self._thread.start()
 
     def _work(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
-        events = run_extraction(provider, request, partials=partials)
+        batches = run_extraction_batches(provider, request, partials=partials, on_open=self._opened)
         try:
-            for event in events:
+            for batch in batches:
                 if self._cancelled.is_set():
                     break
-                self._queue.put(event)
+                self._queue.put(batch)
         except BaseException as error:  # handed to the consumer, who decides how to show it
             self._queue.put(error)
         finally:
-            events.close()
+            batches.close()
             self._queue.put(_END)
 
-    def events(self, poll_seconds: float = 0.1) -> Iterator[Event | None]:
-        """Events in order; None whenever ``poll_seconds`` pass without one."""
+    def batches(self, poll_seconds: float = 0.1) -> Iterator[list[Event] | None]:
+        """Each chunk's events, in order; None whenever ``poll_seconds`` pass without any."""
         while True:
             try:
                 item = self._queue.get(timeout=poll_seconds)
@@ -61,9 +65,16 @@ class BackgroundRun:
                 raise item
             yield item
 
+    def _opened(self, stream: Any) -> None:
+        self._stream = stream
+        if self._cancelled.is_set():
+            _abort(stream)
+
     def cancel(self) -> None:
-        """Stop consuming; the worker closes the stream at its next chunk."""
+        """Stop the run now: the provider's connection is shut, so it stops generating too."""
         self._cancelled.set()
+        if self._stream is not None:
+            _abort(self._stream)
 
     @property
     def finished(self) -> bool:
@@ -73,3 +84,21 @@ class BackgroundRun:
         """Wait for the worker to end; True if it has."""
         self._thread.join(timeout)
         return self.finished
+
+
+def _abort(stream: Any) -> None:
+    """Shut the stream's socket from this thread, waking the worker blocked reading it.
+
+    ``stream.close()`` from another thread waits for the read in progress, which lasts until the
+    provider's next chunk; shutting the socket down ends the read at once. The socket is reached
+    through the HTTP library's ``network_stream`` extension; where that is missing, close.
+    """
+    response = getattr(stream, "response", None)
+    network = getattr(response, "extensions", {}).get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        return
+    with contextlib.suppress(Exception):
+        stream.close()

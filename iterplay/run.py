@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,14 +94,37 @@ def run_extraction(
     request: ExtractionRequest,
     *,
     partials: bool = False,
+    on_open: Callable[[Any], None] | None = None,
 ) -> Iterator[Event]:
-    """Stream one extraction, yielding events as they happen; the last is Finished or Failed."""
+    """Stream one extraction, yielding events as they happen; the last is Finished or Failed.
+
+    ``on_open`` receives the SDK's stream once the provider has answered, so a caller on
+    another thread can abort it (see ``iterplay.background_run``).
+    """
+    for batch in run_extraction_batches(provider, request, partials=partials, on_open=on_open):
+        yield from batch
+
+
+def run_extraction_batches(
+    provider: ProviderConfig,
+    request: ExtractionRequest,
+    *,
+    partials: bool = False,
+    on_open: Callable[[Any], None] | None = None,
+) -> Iterator[list[Event]]:
+    """The events of ``run_extraction``, grouped by the chunk that produced them.
+
+    A chunk's Token, the entities it completed and its Partial come as one list, so a consumer
+    on another thread can draw them together: the card first, not after the raw text.
+    """
     meter = _Meter()
     try:
         stream = _open_stream(provider, request)
     except ProviderError as error:
-        yield Failed(error.kind, str(error), meter.stats())
+        yield [Failed(error.kind, str(error), meter.stats())]
         return
+    if on_open is not None:
+        on_open(stream)
     splitter = ElementSplitter()
     throttle = _PartialThrottle()
     channel = MODES[request.mode].channel
@@ -113,15 +136,15 @@ def run_extraction(
             for choice in _choices(chunk, provider)[:1]:
                 text = _delta_text(choice.delta, channel)
                 if text:
-                    t = meter.saw_text(text)
-                    yield Token(text, t)
-                    yield from _elements(splitter, text, request, meter)
+                    batch: list[Event] = [Token(text, meter.saw_text(text))]
+                    batch.extend(_elements(splitter, text, request, meter))
                     if partials:
-                        yield from _partial(splitter, throttle)
+                        batch.extend(_partial(splitter, throttle))
+                    yield batch
                 if choice.finish_reason:
                     finish_reason = choice.finish_reason
     except openai.APIStatusError as exc:
-        yield Failed(*_describe_status(exc, provider, request), meter.stats())
+        yield [Failed(*_describe_status(exc, provider, request), meter.stats())]
         return
     except Exception as exc:  # the transport's own errors differ between SDK versions
         if _is_transport_error(exc):
@@ -130,26 +153,28 @@ def run_extraction(
                 if _is_timeout(exc)
                 else f"the connection closed: {type(exc).__name__}"
             )
-            yield _finished(None, Ending.CUT_OFF, splitter, meter, detail=detail)
+            yield [_finished(None, Ending.CUT_OFF, splitter, meter, detail=detail)]
             return
         broken = _broken_stream(exc, provider)
         if broken is None:
             raise
-        yield Failed(broken.kind, str(broken), meter.stats())
+        yield [Failed(broken.kind, str(broken), meter.stats())]
         return
     finally:
         close = getattr(stream, "close", None)
         if close:
             close()
     if meter.chunks == 0 and finish_reason is None:
-        yield Failed(
-            "bad_response",
-            f"The provider at {provider.display_url} answered without any stream events; "
-            "is this the /v1 base URL of an OpenAI-compatible server?",
-            meter.stats(),
-        )
+        yield [
+            Failed(
+                "bad_response",
+                f"The provider at {provider.display_url} answered without any stream events; "
+                "is this the /v1 base URL of an OpenAI-compatible server?",
+                meter.stats(),
+            )
+        ]
         return
-    yield _finished(finish_reason, _ending(finish_reason, splitter), splitter, meter)
+    yield [_finished(finish_reason, _ending(finish_reason, splitter), splitter, meter)]
 
 
 def _open_stream(provider: ProviderConfig, request: ExtractionRequest):

@@ -24,6 +24,8 @@ class RunLog:
     chunks: int = 0
     characters: int = 0
     interrupted: str | None = None
+    entity_count: int = 0
+    invalid_count: int = 0
 
     def add(self, event: Event) -> None:
         if isinstance(event, Token):
@@ -37,6 +39,10 @@ class RunLog:
             self.partial = event
         elif isinstance(event, Entity | Invalid):
             self.elements.append(event)
+            if isinstance(event, Entity):
+                self.entity_count += 1
+            else:
+                self.invalid_count += 1
             self.last_t = event.t
             if self.partial is not None and self.partial.index <= event.index:
                 self.partial = None
@@ -48,14 +54,6 @@ class RunLog:
     @property
     def finished(self) -> bool:
         return self.end is not None or self.interrupted is not None
-
-    @property
-    def entity_count(self) -> int:
-        return sum(isinstance(e, Entity) for e in self.elements)
-
-    @property
-    def invalid_count(self) -> int:
-        return sum(isinstance(e, Invalid) for e in self.elements)
 
     @property
     def raw_text(self) -> str:

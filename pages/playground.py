@@ -108,14 +108,18 @@ def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
     )
+    view.start()
     run = BackgroundRun(provider, request, partials=True)
     try:
-        for event in run.events():
-            if event is None:
-                view.refresh(log, force=True)  # also where a Stop click takes effect
+        for batch in run.batches(poll_seconds=0.02):
+            if batch is None:
+                view.tick(log)
                 continue
-            log.add(event)
-            view.apply(event, log)
+            for event in batch:
+                log.add(event)
+                view.take(event)
+            view.draw(log)
+        view.draw(log, force=True)
     finally:
         run.cancel()
 

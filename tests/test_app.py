@@ -37,10 +37,16 @@ def open_page(token: str | None = None) -> AppTest:
     return app.run()
 
 
+def html_text(app: AppTest) -> str:
+    """The HTML the page drew with st.html: entity cards, error cards, the partial card."""
+    return "\n".join(element.proto.body for element in app.get("html"))
+
+
 def all_text(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.code]
     parts += [e.value for e in app.error] + [w.value for w in app.warning]
     parts += [s.value for s in app.success] + [t.value for t in app.text_input]
+    parts.append(html_text(app))
     return "\n".join(str(p) for p in parts)
 
 
@@ -114,7 +120,8 @@ def test_extract_streams_entities_into_cards(remote_env):
     log = app.session_state["active_run"]
     assert [e.value.name for e in log.elements] == ["Jason", "John"]
     assert "Complete" in app.success[0].value
-    assert any("Jason" in m.value for m in app.markdown)
+    assert 'class="iterplay-card st-key-entity-card-0"' in html_text(app)
+    assert "<b>name</b>: Jason" in html_text(app)
 
 
 def test_invalid_element_gets_an_error_card_and_the_stream_goes_on(remote_env):
@@ -129,7 +136,7 @@ def test_invalid_element_gets_an_error_card_and_the_stream_goes_on(remote_env):
     app.button[0].click().run()
     log = app.session_state["active_run"]
     assert (log.invalid_count, log.entity_count) == (1, 1)
-    assert any("failed validation" in m.value for m in app.markdown)
+    assert "st-key-invalid-card-0" in html_text(app) and "failed validation" in html_text(app)
 
 
 def test_truncated_run_says_so_and_keeps_entities(remote_env):
@@ -157,4 +164,13 @@ def test_results_survive_a_rerun(remote_env):
     app.button[0].click().run()
     app.run()
     assert app.session_state["active_run"].entity_count == 2
-    assert any("John" in m.value for m in app.markdown)
+    assert "<b>name</b>: John" in html_text(app)
+
+
+def test_model_output_is_shown_as_text_never_as_html(remote_env):
+    hostile = '{"tasks": [{"name": "<img src=x onerror=alert(1)> **bold** $x$", "age": 1}]}'
+    remote_env.script("two-users", Reply.from_text(hostile, channel="tool_call"))
+    app = open_page()
+    app.button[0].click().run()
+    assert "&lt;img src=x onerror=alert(1)&gt; **bold** $x$" in html_text(app)
+    assert "<img" not in html_text(app)

@@ -26,7 +26,8 @@ def provider(server) -> ProviderConfig:
 
 def test_yields_the_same_events_as_a_direct_run(scripted_server):
     scripted_server.script("m", Reply.from_text('[{"name": "A"}, {"name": "B"}]'))
-    events = [e for e in BackgroundRun(provider(scripted_server), request("m")).events() if e]
+    run = BackgroundRun(provider(scripted_server), request("m"))
+    events = [e for batch in run.batches() if batch for e in batch]
     assert [e.value.name for e in events if isinstance(e, Entity)] == ["A", "B"]
     assert isinstance(events[-1], Finished) and events[-1].complete
 
@@ -34,19 +35,35 @@ def test_yields_the_same_events_as_a_direct_run(scripted_server):
 def test_yields_none_while_the_provider_is_silent(scripted_server):
     pieces = (Piece('[{"name": "A"}'), Piece("]", pause=0.5))
     scripted_server.script("m", Reply(pieces=pieces))
-    items = list(BackgroundRun(provider(scripted_server), request("m")).events(poll_seconds=0.05))
-    first_entity = next(i for i, e in enumerate(items) if isinstance(e, Entity))
+    run = BackgroundRun(provider(scripted_server), request("m"))
+    items = list(run.batches(poll_seconds=0.05))
+    first_entity = next(i for i, b in enumerate(items) if b and isinstance(b[-1], Entity))
     assert None in items[first_entity:]
+
+
+def test_a_chunk_and_the_entity_it_completes_come_in_one_batch(scripted_server):
+    scripted_server.script("m", Reply.from_pieces(['[{"name": ', '"A"}', "]"]))
+    batches = [b for b in BackgroundRun(provider(scripted_server), request("m")).batches() if b]
+    closing = next(b for b in batches if any(isinstance(e, Entity) for e in b))
+    assert [type(e).__name__ for e in closing] == ["Token", "Entity"]
 
 
 def test_cancel_stops_the_run_before_later_entities(scripted_server):
     pieces = (Piece('[{"name": "A"},'), Piece('{"name": "B"}]', pause=0.5))
     scripted_server.script("m", Reply(pieces=pieces))
     run = BackgroundRun(provider(scripted_server), request("m"))
-    events = run.events(poll_seconds=0.05)
+    events = (e for batch in run.batches(poll_seconds=0.05) if batch for e in batch)
     first = next(e for e in events if isinstance(e, Entity))
     run.cancel()
-    rest = [e for e in events if e is not None]
+    rest = list(events)
     assert first.value.name == "A"
     assert not [e for e in rest if isinstance(e, Entity | Finished)]
-    assert run.wait(timeout=5)
+
+
+def test_cancel_shuts_the_connection_without_waiting_for_the_next_chunk(scripted_server):
+    pieces = (Piece('[{"name": "A"},'), Piece('{"name": "B"}]', pause=30.0))
+    scripted_server.script("m", Reply(pieces=pieces))
+    run = BackgroundRun(provider(scripted_server), request("m"))
+    next(b for b in run.batches(poll_seconds=0.05) if b and isinstance(b[-1], Entity))
+    run.cancel()
+    assert run.wait(timeout=5), "the worker is still blocked reading the provider"

@@ -154,13 +154,6 @@ def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, s
     expect(playground.entity_cards).to_have_count(1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BackgroundRun.cancel() (iterplay/background_run.py) only sets a flag: the worker "
-    "thread stays blocked in the socket read, so the connection to the provider stays open, and "
-    "the provider keeps generating, until its next chunk arrives (here 30 s later). Shutting "
-    "the response's socket down on cancel would wake the read at once.",
-)
 def test_stop_closes_the_connection_to_the_provider(playground, scenario, provider_server):
     port = urlsplit(provider_server.url).port
     playground.open(scenario(first_then_pause(30)))
