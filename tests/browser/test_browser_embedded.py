@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,10 +12,14 @@ from tests.browser.harness import REPO
 pytestmark = [pytest.mark.browser, pytest.mark.embedded]
 
 README_SCREENSHOT = REPO / "docs/screenshots/playground.png"
+UPDATE_SCREENSHOTS = os.environ.get("ITERPLAY_UPDATE_SCREENSHOTS") == "1"
 MODEL_START_AND_RUN_MS = 120_000
 
 
-def test_default_playground_extracts_the_example_with_the_embedded_model(playground, embedded_app):
+def test_default_playground_extracts_the_example_with_the_embedded_model(
+    playground, embedded_app, artifacts_dir
+):
+    """Also the README's screenshot: ITERPLAY_UPDATE_SCREENSHOTS=1 ./test.sh writes it anew."""
     playground.open(embedded_app.url)
     expect(playground.page.get_by_role("radio", name="Embedded (tiny local model)")).to_be_checked()
     playground.extract_button.click()
@@ -23,5 +29,5 @@ def test_default_playground_extracts_the_example_with_the_embedded_model(playgro
         {"name": "John", "age": "30"},
     ]
     assert '"Jason"' in playground.raw_stream()
-    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    playground.page.screenshot(path=README_SCREENSHOT, full_page=True)
+    target = README_SCREENSHOT if UPDATE_SCREENSHOTS else artifacts_dir / "playground.png"
+    playground.page.screenshot(path=target, full_page=True)
