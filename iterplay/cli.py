@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -179,6 +180,7 @@ def serve_model(port: int) -> int:
         f"Serving {MODEL_ALIAS} at {server.base_url} (log: {server.log_path}); Ctrl+C stops.",
         flush=True,
     )
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.process.wait()
     except KeyboardInterrupt:
@@ -186,6 +188,11 @@ def serve_model(port: int) -> int:
     finally:
         server.stop()
     return EXIT_COMPLETE
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends ``serve-model`` as Ctrl+C does: the server is stopped and the exit is 0."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

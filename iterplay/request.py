@@ -66,7 +66,11 @@ def _llama_cpp_schema_object(wrapper: Wrapper) -> dict[str, Any]:
 PROVIDERS: dict[str, ProviderQuirks] = {
     "openai": ProviderQuirks("openai", _openai_json_schema, _plain_json_object, stream_usage=True),
     "llama_cpp": ProviderQuirks(
-        "llama_cpp", _llama_cpp_schema_object, _llama_cpp_schema_object, stream_usage=True
+        # llama-cpp-python 0.3's server ignores stream_options: it never reports usage.
+        "llama_cpp",
+        _llama_cpp_schema_object,
+        _llama_cpp_schema_object,
+        stream_usage=False,
     ),
 }
 
