@@ -31,7 +31,7 @@ class BackgroundRun:
     ) -> None:
         self._queue: queue.Queue = queue.Queue()
         self._cancelled = threading.Event()
-        self._stream: Any = None
+        self._response: Any = None
         self._thread = threading.Thread(
             target=self._work, args=(provider, request, partials), daemon=True,
             name="iterplay-run",
@@ -65,16 +65,16 @@ class BackgroundRun:
                 raise item
             yield item
 
-    def _opened(self, stream: Any) -> None:
-        self._stream = stream
+    def _opened(self, response: Any) -> None:
+        self._response = response
         if self._cancelled.is_set():
-            _abort(stream)
+            _abort(response)
 
     def cancel(self) -> None:
         """Stop the run now: the provider's connection is shut, so it stops generating too."""
         self._cancelled.set()
-        if self._stream is not None:
-            _abort(self._stream)
+        if self._response is not None:
+            _abort(self._response)
 
     @property
     def finished(self) -> bool:
@@ -86,14 +86,13 @@ class BackgroundRun:
         return self.finished
 
 
-def _abort(stream: Any) -> None:
-    """Shut the stream's socket from this thread, waking the worker blocked reading it.
+def _abort(response: Any) -> None:
+    """Shut the response's socket from this thread, waking the worker blocked reading it.
 
-    ``stream.close()`` from another thread waits for the read in progress, which lasts until the
+    ``close()`` from another thread waits for the read in progress, which lasts until the
     provider's next chunk; shutting the socket down ends the read at once. The socket is reached
     through the HTTP library's ``network_stream`` extension; where that is missing, close.
     """
-    response = getattr(stream, "response", None)
     network = getattr(response, "extensions", {}).get("network_stream")
     sock = network.get_extra_info("socket") if network is not None else None
     if sock is not None:
@@ -101,4 +100,4 @@ def _abort(stream: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         return
     with contextlib.suppress(Exception):
-        stream.close()
+        response.close()

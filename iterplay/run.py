@@ -8,7 +8,6 @@ after every entity that already arrived.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from iterplay.errors import ProviderError
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Stats, Token
 from iterplay.provider import ProviderConfig
 from iterplay.request import MODES, ExtractionRequest, build_payload
+from iterplay.sse import StreamEventError, iter_chunks
 from iterplay.stream import ElementSplitter, Ending, Phase
 
 _SMALL_ELEMENT = 4096
@@ -39,7 +39,7 @@ class _Meter:
     characters: int = 0
     entities: int = 0
     invalid: int = 0
-    usage: Any = None
+    usage: dict[str, Any] | None = None
 
     def now(self) -> float:
         return time.perf_counter() - self.started
@@ -53,7 +53,7 @@ class _Meter:
         return t
 
     def stats(self) -> Stats:
-        usage = self.usage
+        usage = self.usage or {}
         return Stats(
             time_to_first_token=self.first_token,
             total_time=self.now(),
@@ -61,8 +61,8 @@ class _Meter:
             characters=self.characters,
             entities=self.entities,
             invalid_entities=self.invalid,
-            prompt_tokens=getattr(usage, "prompt_tokens", None),
-            completion_tokens=getattr(usage, "completion_tokens", None),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
         )
 
 
@@ -99,7 +99,7 @@ def run_extraction(
 ) -> Iterator[Event]:
     """Stream one extraction, yielding events as they happen; the last is Finished or Failed.
 
-    ``on_open`` receives the SDK's stream once the provider has answered, so a caller on
+    ``on_open`` receives the HTTP response once the provider has answered, so a caller on
     another thread can abort it (see ``iterplay.background_run``).
     """
     for batch in run_extraction_batches(provider, request, partials=partials, on_open=on_open):
@@ -120,32 +120,32 @@ def run_extraction_batches(
     """
     meter = _Meter()
     try:
-        stream = _open_stream(provider, request)
+        response = _open_stream(provider, request)
     except ProviderError as error:
         yield [Failed(error.kind, str(error), meter.stats())]
         return
     if on_open is not None:
-        on_open(stream)
+        on_open(response.http_response)
     splitter = ElementSplitter()
     throttle = _PartialThrottle()
     channel = MODES[request.mode].channel
     finish_reason: str | None = None
     try:
-        for chunk in stream:
-            if getattr(chunk, "usage", None):
-                meter.usage = chunk.usage
-            for choice in _choices(chunk, provider)[:1]:
-                text = _delta_text(choice.delta, channel)
+        for chunk in iter_chunks(response.iter_lines()):
+            if chunk.get("usage"):
+                meter.usage = chunk["usage"]
+            for choice in chunk.get("choices", [])[:1]:
+                text = _delta_text(choice.get("delta"), channel)
                 if text:
                     batch: list[Event] = [Token(text, meter.saw_text(text))]
                     batch.extend(_elements(splitter, text, request, meter))
                     if partials:
                         batch.extend(_partial(splitter, throttle))
                     yield batch
-                if choice.finish_reason:
-                    finish_reason = choice.finish_reason
-    except openai.APIStatusError as exc:
-        yield [Failed(*_describe_status(exc, provider, request), meter.stats())]
+                if choice.get("finish_reason"):
+                    finish_reason = choice["finish_reason"]
+    except StreamEventError as error:
+        yield [Failed(error.kind, _stream_event_message(error, provider), meter.stats())]
         return
     except Exception as exc:  # the transport's own errors differ between SDK versions
         if _is_transport_error(exc):
@@ -156,15 +156,9 @@ def run_extraction_batches(
             )
             yield [_finished(None, Ending.CUT_OFF, splitter, meter, detail=detail)]
             return
-        broken = _broken_stream(exc, provider)
-        if broken is None:
-            raise
-        yield [Failed(broken.kind, str(broken), meter.stats())]
-        return
+        raise
     finally:
-        close = getattr(stream, "close", None)
-        if close:
-            close()
+        response.close()
     if meter.chunks == 0 and finish_reason is None:
         yield [
             Failed(
@@ -188,7 +182,8 @@ def _client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
 def _open_stream(provider: ProviderConfig, request: ExtractionRequest):
     client = _client(provider.base_url, provider.api_key or "no-key", provider.timeout)
     try:
-        return client.chat.completions.create(**build_payload(request, provider.quirks))
+        streaming = client.chat.completions.with_streaming_response
+        return streaming.create(**build_payload(request, provider.quirks)).__enter__()
     except openai.APIStatusError as exc:
         raise ProviderError(*_describe_status(exc, provider, request)) from None
     except openai.APITimeoutError:
@@ -209,45 +204,27 @@ def _open_stream(provider: ProviderConfig, request: ExtractionRequest):
         ) from None
 
 
-def _choices(chunk: Any, provider: ProviderConfig) -> list[Any]:
-    choices = getattr(chunk, "choices", None)
-    if not isinstance(choices, list):
-        raise ProviderError(
-            "bad_response",
-            f"The provider at {provider.display_url} sent a stream event that is not a "
-            "chat-completions chunk; is this an OpenAI-compatible server?",
+def _stream_event_message(error: StreamEventError, provider: ProviderConfig) -> str:
+    if error.kind == "server":
+        return provider.redact(
+            f"The provider at {provider.display_url} reported an error during the stream: "
+            f"{error.detail}"
         )
-    return choices
+    return (
+        f"The provider at {provider.display_url} sent {error.detail}; is this an "
+        "OpenAI-compatible server?"
+    )
 
 
-def _broken_stream(exc: Exception, provider: ProviderConfig) -> ProviderError | None:
-    """The error for a stream that went wrong in the provider's own words; None if not one."""
-    if isinstance(exc, ProviderError):
-        return exc
-    if isinstance(exc, openai.APIError):  # an ``error`` event inside the stream
-        return ProviderError(
-            "server",
-            provider.redact(
-                f"The provider at {provider.display_url} reported an error during the stream: "
-                f"{str(exc.message).strip()}"
-            ),
-        )
-    if isinstance(exc, json.JSONDecodeError):
-        return ProviderError(
-            "bad_response",
-            f"The provider at {provider.display_url} sent a stream event that is not JSON; "
-            "is this an OpenAI-compatible server?",
-        )
-    return None
-
-
-def _delta_text(delta: Any, channel: str) -> str:
-    if delta is None:
+def _delta_text(delta: dict[str, Any] | None, channel: str) -> str:
+    if not delta:
         return ""
     if channel == "content":
-        return delta.content or ""
-    calls = delta.tool_calls or ()
-    return "".join(call.function.arguments or "" for call in calls[:1] if call.function)
+        return delta.get("content") or ""
+    calls = delta.get("tool_calls") or ()
+    return "".join(
+        (call.get("function") or {}).get("arguments") or "" for call in calls[:1]
+    )
 
 
 def _elements(
