@@ -6,5 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/bootstrap.sh test
 echo
+echo "==> Checking style (ruff)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo
 echo "==> Running the tests"
 exec .venv/bin/python -m pytest "$@"

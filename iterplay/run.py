@@ -222,9 +222,7 @@ def _delta_text(delta: dict[str, Any] | None, channel: str) -> str:
     if channel == "content":
         return delta.get("content") or ""
     calls = delta.get("tool_calls") or ()
-    return "".join(
-        (call.get("function") or {}).get("arguments") or "" for call in calls[:1]
-    )
+    return "".join((call.get("function") or {}).get("arguments") or "" for call in calls[:1])
 
 
 def _elements(

@@ -65,40 +65,65 @@ def test_generated_source_is_deterministic():
 
 
 def test_nested_objects_arrays_and_enums_become_models():
-    schema = load({
-        "title": "Order",
-        "type": "object",
-        "properties": {
-            "customer": {"title": "Customer", "type": "object",
-                         "properties": {"name": {"type": "string"}}, "required": ["name"]},
-            "lines": {"type": "array", "items": {
-                "title": "Line", "type": "object",
-                "properties": {"sku": {"type": "string"}, "quantity": {"type": "integer"}}}},
-            "status": {"type": "string", "enum": ["open", "closed"]},
-        },
-    })
+    schema = load(
+        {
+            "title": "Order",
+            "type": "object",
+            "properties": {
+                "customer": {
+                    "title": "Customer",
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}},
+                    "required": ["name"],
+                },
+                "lines": {
+                    "type": "array",
+                    "items": {
+                        "title": "Line",
+                        "type": "object",
+                        "properties": {"sku": {"type": "string"}, "quantity": {"type": "integer"}},
+                    },
+                },
+                "status": {"type": "string", "enum": ["open", "closed"]},
+            },
+        }
+    )
     assert set(schema.models) == {"Customer", "Line", "Order"}
-    order = schema.models["Order"].model_validate({
-        "customer": {"name": "Ann"}, "lines": [{"sku": "A1", "quantity": 2}], "status": "open",
-    })
+    order = schema.models["Order"].model_validate(
+        {
+            "customer": {"name": "Ann"},
+            "lines": [{"sku": "A1", "quantity": 2}],
+            "status": "open",
+        }
+    )
     assert order.lines[0].quantity == 2
     with pytest.raises(ValidationError):
         schema.models["Order"].model_validate({"status": "lost"})
 
 
 def test_local_references_are_followed():
-    schema = load({
-        "title": "User",
-        "type": "object",
-        "properties": {"home": {"$ref": "#/$defs/Address"}},
-        "$defs": {"Address": {"type": "object", "properties": {"city": {"type": "string"}}}},
-    })
+    schema = load(
+        {
+            "title": "User",
+            "type": "object",
+            "properties": {"home": {"$ref": "#/$defs/Address"}},
+            "$defs": {"Address": {"type": "object", "properties": {"city": {"type": "string"}}}},
+        }
+    )
     assert schema.models["User"].model_validate({"home": {"city": "Oslo"}}).home.city == "Oslo"
 
 
 def test_top_level_array_of_objects_targets_the_item_model():
-    schema = load({"type": "array", "items": {
-        "title": "User", "type": "object", "properties": {"name": {"type": "string"}}}})
+    schema = load(
+        {
+            "type": "array",
+            "items": {
+                "title": "User",
+                "type": "object",
+                "properties": {"name": {"type": "string"}},
+            },
+        }
+    )
     assert schema.roots == ("User",)
     assert select_targets(schema) == (schema.models["User"],)
 
@@ -121,8 +146,9 @@ def test_misspelt_type_is_refused_with_its_location():
     assert "not a valid JSON Schema at properties/age/type" in str(error)
 
 
-@pytest.mark.parametrize("reference", ["other.json", "file:///etc/passwd",
-                                       "https://example.com/schema.json"])
+@pytest.mark.parametrize(
+    "reference", ["other.json", "file:///etc/passwd", "https://example.com/schema.json"]
+)
 def test_references_outside_the_document_are_refused(reference):
     error = refusal(json.dumps({"type": "object", "properties": {"a": {"$ref": reference}}}))
     assert "only references inside the schema are allowed" in str(error)

@@ -128,8 +128,12 @@ def test_annotated_field_constraints_and_descriptions_reach_the_json_schema():
             age: int = Field(ge=0, le=150, description="Age in years")
     """)
     properties = schema.models["User"].model_json_schema()["properties"]
-    assert properties["name"] == {"description": "Full name", "minLength": 1,
-                                  "title": "Name", "type": "string"}
+    assert properties["name"] == {
+        "description": "Full name",
+        "minLength": 1,
+        "title": "Name",
+        "type": "string",
+    }
     assert properties["age"]["description"] == "Age in years"
     assert (properties["age"]["minimum"], properties["age"]["maximum"]) == (0, 150)
 
@@ -162,8 +166,9 @@ def test_dates_and_datetimes_are_parsed():
             day: date
             starts: datetime.datetime
     """)
-    event = schema.models["Event"].model_validate({"day": "2024-05-01",
-                                                   "starts": "2024-05-01T10:00:00"})
+    event = schema.models["Event"].model_validate(
+        {"day": "2024-05-01", "starts": "2024-05-01T10:00:00"}
+    )
     assert event.day == datetime.date(2024, 5, 1)
     assert event.starts.hour == 10
 
@@ -293,10 +298,14 @@ def assert_refused_at(source: str, line: int, *words: str) -> SchemaError:
 
 
 def test_import_os_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel
         import os
-    """, 2, "'os'")
+    """,
+        2,
+        "'os'",
+    )
 
 
 def test_from_os_import_is_refused():
@@ -304,27 +313,36 @@ def test_from_os_import_is_refused():
 
 
 def test_module_level_function_is_refused():
-    error = assert_refused_at("""\
+    error = assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         def f():
             return 1
-    """, 2, "functions are not allowed")
+    """,
+        2,
+        "functions are not allowed",
+    )
     assert "ITERPLAY_TRUSTED_CODE=1" in str(error)
 
 
 def test_method_in_a_class_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str
 
             def greet(self):
                 return "hi"
-    """, 5, "functions are not allowed")
+    """,
+        5,
+        "functions are not allowed",
+    )
 
 
 def test_field_validator_is_refused_at_its_decorator():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, field_validator
 
         class User(BaseModel):
@@ -334,92 +352,135 @@ def test_field_validator_is_refused_at_its_decorator():
             @classmethod
             def shout(cls, value):
                 return value.upper()
-    """, 6, "functions are not allowed")
+    """,
+        6,
+        "functions are not allowed",
+    )
 
 
 def test_dunder_import_call_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str = __import__("os").getcwd()
-    """, 3, "__import__")
+    """,
+        3,
+        "__import__",
+    )
 
 
 def test_open_in_a_default_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str = open("/etc/passwd").read()
-    """, 3, "not allowed")
+    """,
+        3,
+        "not allowed",
+    )
 
 
 def test_dunder_attribute_access_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str = ().__class__
-    """, 3, "__class__")
+    """,
+        3,
+        "__class__",
+    )
 
 
 def test_lambda_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str = Field(default=lambda: "x")
-    """, 3, "lambdas are not allowed")
+    """,
+        3,
+        "lambdas are not allowed",
+    )
 
 
 def test_default_factory_other_than_a_container_or_model_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str = Field(default_factory=lambda: "x")
-    """, 3, "default_factory may only be")
+    """,
+        3,
+        "default_factory may only be",
+    )
 
 
 def test_comprehension_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             tags: list[int] = [i for i in range(3)]
-    """, 3, "comprehensions are not allowed")
+    """,
+        3,
+        "comprehensions are not allowed",
+    )
 
 
 def test_call_to_other_function_inside_field_arguments_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: str = Field(
                 description=str(1),
             )
-    """, 4, "calling 'str' is not allowed")
+    """,
+        4,
+        "calling 'str' is not allowed",
+    )
 
 
 def test_syntax_error_is_refused_with_its_position():
-    error = assert_refused_at("""\
+    error = assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel)
             name: str
-    """, 2, "syntax error")
+    """,
+        2,
+        "syntax error",
+    )
     assert error.column is not None
 
 
 def test_undefined_name_is_refused_with_line_and_column():
-    error = assert_refused_at("""\
+    error = assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             age: Intt
-    """, 3, "name 'Intt' is not defined")
+    """,
+        3,
+        "name 'Intt' is not defined",
+    )
     assert error.column == 10
 
 
 def test_decorator_on_a_class_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         @Field
         class User(BaseModel):
             name: str
-    """, 2, "decorators are not allowed")
+    """,
+        2,
+        "decorators are not allowed",
+    )
 
 
 def test_source_over_100_kb_is_refused():
@@ -434,11 +495,15 @@ def test_character_that_is_not_valid_unicode_is_refused_with_its_position():
 
 
 def test_code_hidden_in_a_string_forward_reference_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
         class User(BaseModel):
             name: "__import__('os').system('true')"
-    """, 3, "__import__")
+    """,
+        3,
+        "__import__",
+    )
 
 
 def test_call_at_module_level_is_refused():
@@ -458,17 +523,22 @@ def test_importing_a_dangerous_pydantic_type_is_refused():
 
 
 def test_pydantic_error_at_class_creation_names_the_class_line():
-    error = assert_refused_at("""\
+    error = assert_refused_at(
+        """\
         from pydantic import BaseModel, Field
 
         class Broken(BaseModel):
             y: int = Field(discriminator="kind")
-    """, 3, "discriminated union")
+    """,
+        3,
+        "discriminated union",
+    )
     assert "errors.pydantic.dev" not in str(error)
 
 
 def test_class_used_before_its_definition_without_future_import_is_refused():
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel
 
         class User(BaseModel):
@@ -476,7 +546,11 @@ def test_class_used_before_its_definition_without_future_import_is_refused():
 
         class Address(BaseModel):
             city: str
-    """, 4, "name 'Address' is not defined", "from __future__ import annotations")
+    """,
+        4,
+        "name 'Address' is not defined",
+        "from __future__ import annotations",
+    )
 
 
 # -- trusted mode -----------------------------------------------------------------------------
@@ -511,10 +585,14 @@ def test_field_validator_is_refused_unless_the_value_is_exactly_1(monkeypatch):
 
 def test_trusted_code_errors_are_schema_errors_with_their_line(monkeypatch):
     monkeypatch.setenv("ITERPLAY_TRUSTED_CODE", "1")
-    assert_refused_at("""\
+    assert_refused_at(
+        """\
         from pydantic import BaseModel
         x = 1 / 0
-    """, 2, "division by zero")
+    """,
+        2,
+        "division by zero",
+    )
 
 
 def test_missing_pydantic_import_names_the_import_to_add():

@@ -101,7 +101,8 @@ def test_several_roots_without_a_choice_is_an_error_listing_them():
 def test_chosen_targets_are_returned_in_the_given_order():
     schema = load(TWO_ROOTS)
     assert select_targets(schema, ["Company", "Person"]) == (
-        schema.models["Company"], schema.models["Person"],
+        schema.models["Company"],
+        schema.models["Person"],
     )
 
 

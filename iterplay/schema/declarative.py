@@ -33,30 +33,76 @@ ALLOWED_MODULES = (
 )
 
 ALLOWED_BUILTINS = frozenset(
-    {"str", "int", "float", "bool", "bytes", "complex", "list", "dict", "set", "tuple",
-     "frozenset", "object", "type"}
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "complex",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "frozenset",
+        "object",
+        "type",
+    }
 )
 
 # Callables that only build constraints or configuration from literal arguments.
 ALLOWED_CALLS = frozenset(
-    {("pydantic", name) for name in (
-        "Field", "constr", "conint", "confloat", "conlist", "conset", "confrozenset", "conbytes",
-        "condecimal", "condate", "ConfigDict", "StringConstraints", "Strict",
-    )}
-    | {("annotated_types", name) for name in (
-        "Gt", "Ge", "Lt", "Le", "MinLen", "MaxLen", "Len", "MultipleOf", "Interval",
-    )}
+    {
+        ("pydantic", name)
+        for name in (
+            "Field",
+            "constr",
+            "conint",
+            "confloat",
+            "conlist",
+            "conset",
+            "confrozenset",
+            "conbytes",
+            "condecimal",
+            "condate",
+            "ConfigDict",
+            "StringConstraints",
+            "Strict",
+        )
+    }
+    | {
+        ("annotated_types", name)
+        for name in (
+            "Gt",
+            "Ge",
+            "Lt",
+            "Le",
+            "MinLen",
+            "MaxLen",
+            "Len",
+            "MultipleOf",
+            "Interval",
+        )
+    }
     | {("enum", "auto")}
 )
 # Their first argument is the item type, not a literal.
-ITEM_TYPE_CALLS = frozenset({("pydantic", "conlist"), ("pydantic", "conset"),
-                             ("pydantic", "confrozenset")})
+ITEM_TYPE_CALLS = frozenset(
+    {("pydantic", "conlist"), ("pydantic", "conset"), ("pydantic", "confrozenset")}
+)
 
 # Public names that would let data chosen by the model import modules or probe the server's files.
 REFUSED_NAMES = frozenset(
-    {("pydantic", name) for name in (
-        "ImportString", "FilePath", "DirectoryPath", "NewPath", "SocketPath",
-    )}
+    {
+        ("pydantic", name)
+        for name in (
+            "ImportString",
+            "FilePath",
+            "DirectoryPath",
+            "NewPath",
+            "SocketPath",
+        )
+    }
 )
 
 MODEL_BASES = frozenset({("pydantic", "BaseModel"), ("pydantic", "RootModel")})
@@ -80,9 +126,9 @@ MODEL_BODY_REFUSED = (
     "a model class may hold only a docstring, annotated fields such as 'name: str = \"x\"' "
     "and model_config = ConfigDict(...)"
 )
-ENUM_BODY_REFUSED = "an enum class may hold only a docstring and members such as RED = \"red\""
+ENUM_BODY_REFUSED = 'an enum class may hold only a docstring and members such as RED = "red"'
 LITERAL_EXPECTED = (
-    "defaults and call arguments must be literal values such as 1, \"text\", None or [1, 2]"
+    'defaults and call arguments must be literal values such as 1, "text", None or [1, 2]'
 )
 
 _EXPRESSION_NAMES = {
@@ -167,8 +213,9 @@ class _Checker:
 
     def _refuse_statement(self, node: ast.stmt, reason: str) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            raise self._error(node.decorator_list[0] if node.decorator_list else node,
-                              FUNCTIONS_REFUSED)
+            raise self._error(
+                node.decorator_list[0] if node.decorator_list else node, FUNCTIONS_REFUSED
+            )
         raise self._error(node, reason)
 
     def _check_import(self, node: ast.Import) -> None:
@@ -186,11 +233,14 @@ class _Checker:
             raise self._error(node, _module_refused(module))
         for alias in node.names:
             if alias.name == "*":
-                raise self._error(node, "star imports are not allowed in schema code; "
-                                        "import the names you use")
+                raise self._error(
+                    node, "star imports are not allowed in schema code; import the names you use"
+                )
             if module != "__future__" and not is_public_name(module, alias.name):
-                raise self._error(node, f"'{alias.name}' is not a public name of {module} "
-                                        "that schema code may import")
+                raise self._error(
+                    node,
+                    f"'{alias.name}' is not a public name of {module} that schema code may import",
+                )
             binding = _Binding("import", node.lineno, module, alias.name)
             self._bind(alias.asname or alias.name, binding, node)
 
@@ -202,8 +252,11 @@ class _Checker:
 
     def _check_annotated_alias(self, node: ast.AnnAssign) -> None:
         annotation = self._qualified(node.annotation)
-        if (annotation not in TYPE_ALIAS or node.value is None
-                or not isinstance(node.target, ast.Name)):
+        if (
+            annotation not in TYPE_ALIAS
+            or node.value is None
+            or not isinstance(node.target, ast.Name)
+        ):
             raise self._error(node, TOP_LEVEL_REFUSED)
         self._check_type(node.value)
         self._bind(node.target.id, _Binding("alias", node.lineno), node)
@@ -221,8 +274,11 @@ class _Checker:
     def _is_model_rebuild(self, node: ast.expr) -> bool:
         """``Model.model_rebuild()``, which datamodel-code-generator writes for recursive models."""
         return (
-            isinstance(node, ast.Call) and not node.args and not node.keywords
-            and isinstance(node.func, ast.Attribute) and node.func.attr == "model_rebuild"
+            isinstance(node, ast.Call)
+            and not node.args
+            and not node.keywords
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "model_rebuild"
             and isinstance(node.func.value, ast.Name)
             and self._binding_kind(node.func.value.id) == "model"
         )
@@ -231,11 +287,17 @@ class _Checker:
 
     def _check_class(self, node: ast.ClassDef) -> None:
         if node.decorator_list:
-            raise self._error(node.decorator_list[0], "decorators are not allowed in schema code "
-                              "(they run only when the server sets ITERPLAY_TRUSTED_CODE=1)")
+            raise self._error(
+                node.decorator_list[0],
+                "decorators are not allowed in schema code "
+                "(they run only when the server sets ITERPLAY_TRUSTED_CODE=1)",
+            )
         if node.keywords:
-            raise self._error(node, "class keywords such as metaclass=... are not allowed in "
-                                    "schema code; use model_config = ConfigDict(...)")
+            raise self._error(
+                node,
+                "class keywords such as metaclass=... are not allowed in "
+                "schema code; use model_config = ConfigDict(...)",
+            )
         self._refuse_dunder(node, node.name)
         kind = self._class_kind(node)
         for statement in node.body:
@@ -251,8 +313,11 @@ class _Checker:
             return "model"
         if kinds in ({"enum"}, {"enum", "mixin"}):
             return "enum"
-        raise self._error(node, f"class '{node.name}' must derive from BaseModel, RootModel[...] "
-                                "or Enum, or from one class defined earlier in this file")
+        raise self._error(
+            node,
+            f"class '{node.name}' must derive from BaseModel, RootModel[...] "
+            "or Enum, or from one class defined earlier in this file",
+        )
 
     def _base_kind(self, base: ast.expr) -> str:
         if isinstance(base, ast.Subscript) and self._qualified(base.value) == ROOT_MODEL:
@@ -270,15 +335,22 @@ class _Checker:
             if kind is None and base.id in ENUM_MIXINS:
                 return "mixin"
             if base.id in self._top_level_names:
-                raise self._error(base, f"class '{base.id}' must be defined before it is "
-                                        "used as a base class")
+                raise self._error(
+                    base, f"class '{base.id}' must be defined before it is used as a base class"
+                )
             known = {name: module for module, name in MODEL_BASES | ENUM_BASES}
             if kind is None and base.id in known:
-                raise self._error(base, f"name '{base.id}' is not defined; add "
-                                        f"'from {known[base.id]} import {base.id}' at the top")
-        raise self._error(base, f"'{_snippet(base)}' is not an allowed base class; derive from "
-                                "BaseModel, RootModel[...], Enum or a class defined earlier in "
-                                "this file")
+                raise self._error(
+                    base,
+                    f"name '{base.id}' is not defined; add "
+                    f"'from {known[base.id]} import {base.id}' at the top",
+                )
+        raise self._error(
+            base,
+            f"'{_snippet(base)}' is not an allowed base class; derive from "
+            "BaseModel, RootModel[...], Enum or a class defined earlier in "
+            "this file",
+        )
 
     def _check_model_statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Pass) or _is_docstring(node):
@@ -289,9 +361,12 @@ class _Checker:
             if node.value is not None:
                 self._check_default(node.value)
             return
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "model_config"):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "model_config"
+        ):
             self._check_default(node.value)
             return
         self._refuse_statement(node, MODEL_BODY_REFUSED)
@@ -299,9 +374,12 @@ class _Checker:
     def _check_enum_statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Pass) or _is_docstring(node):
             return
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and not node.targets[0].id.startswith("_")):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and not node.targets[0].id.startswith("_")
+        ):
             self._check_default(node.value)
             return
         self._refuse_statement(node, ENUM_BODY_REFUSED)
@@ -337,8 +415,9 @@ class _Checker:
         try:
             expression = ast.parse(node.value, mode="eval")
         except SyntaxError:
-            raise self._error(node, f"forward reference {_snippet(node)} is not a valid type "
-                                    "expression") from None
+            raise self._error(
+                node, f"forward reference {_snippet(node)} is not a valid type expression"
+            ) from None
         outer, self._anchor = self._anchor, self._anchor or node
         try:
             self._check_type(expression.body)
@@ -370,9 +449,12 @@ class _Checker:
     def _check_literal(self, node: ast.expr) -> None:
         if isinstance(node, ast.Constant):
             return
-        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd)
-                and isinstance(node.operand, ast.Constant)
-                and isinstance(node.operand.value, int | float | complex)):
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub | ast.UAdd)
+            and isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, int | float | complex)
+        ):
             return
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             for element in node.elts:
@@ -397,9 +479,12 @@ class _Checker:
     def _check_call(self, node: ast.Call) -> None:
         qualified = self._qualified(node.func)
         if qualified not in ALLOWED_CALLS:
-            raise self._error(node, f"calling '{_snippet(node.func)}' is not allowed in schema "
-                                    "code; only Field, ConfigDict, constraints such as conint or "
-                                    "annotated_types.Gt, and enum.auto may be called")
+            raise self._error(
+                node,
+                f"calling '{_snippet(node.func)}' is not allowed in schema "
+                "code; only Field, ConfigDict, constraints such as conint or "
+                "annotated_types.Gt, and enum.auto may be called",
+            )
         arguments = list(node.args)
         if qualified in ITEM_TYPE_CALLS and arguments:
             self._check_type(arguments.pop(0))
@@ -423,32 +508,47 @@ class _Checker:
             kind = self._binding_kind(node.id)
             if kind == "model" or (kind is None and node.id in DEFAULT_FACTORIES):
                 return
-        raise self._error(node, "default_factory may only be list, dict, set, tuple, frozenset "
-                                "or a model class defined earlier in this file")
+        raise self._error(
+            node,
+            "default_factory may only be list, dict, set, tuple, frozenset "
+            "or a model class defined earlier in this file",
+        )
 
     def _check_name(self, node: ast.Name) -> None:
         self._refuse_dunder(node, node.id)
-        if (node.id in self._bindings or node.id in ALLOWED_BUILTINS
-                or node.id in self._top_level_names):
+        if (
+            node.id in self._bindings
+            or node.id in ALLOWED_BUILTINS
+            or node.id in self._top_level_names
+        ):
             return
         if hasattr(builtins, node.id):
             raise self._error(node, f"'{node.id}' is not available in schema code")
         known = [*self._bindings, *self._top_level_names, *ALLOWED_BUILTINS]
         close = difflib.get_close_matches(node.id, known, n=1)
-        hint = (f" (did you mean '{close[0]}'?)" if close
-                else "; import it or define a class with that name")
+        hint = (
+            f" (did you mean '{close[0]}'?)"
+            if close
+            else "; import it or define a class with that name"
+        )
         raise self._error(node, f"name '{node.id}' is not defined{hint}")
 
     def _check_attribute(self, node: ast.Attribute) -> None:
         if self._is_enum_member(node) or self._qualified(node) is not None:
             return
-        raise self._error(node, f"attribute access '{_snippet(node)}' is not allowed in schema "
-                                "code; only module attributes such as typing.Optional and enum "
-                                "members such as Color.RED are")
+        raise self._error(
+            node,
+            f"attribute access '{_snippet(node)}' is not allowed in schema "
+            "code; only module attributes such as typing.Optional and enum "
+            "members such as Color.RED are",
+        )
 
     def _is_enum_member(self, node: ast.Attribute) -> bool:
-        return (isinstance(node.value, ast.Name) and not node.attr.startswith("_")
-                and self._binding_kind(node.value.id) == "enum")
+        return (
+            isinstance(node.value, ast.Name)
+            and not node.attr.startswith("_")
+            and self._binding_kind(node.value.id) == "enum"
+        )
 
     # -- names --------------------------------------------------------------------------------
 
@@ -460,8 +560,11 @@ class _Checker:
                 return binding.module, binding.attr
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             binding = self._bindings.get(node.value.id)
-            if (binding is not None and binding.kind == "module"
-                    and is_public_name(binding.module, node.attr)):
+            if (
+                binding is not None
+                and binding.kind == "module"
+                and is_public_name(binding.module, node.attr)
+            ):
                 return binding.module, node.attr
         return None
 
@@ -473,15 +576,21 @@ class _Checker:
         self._refuse_dunder(node, name)
         previous = self._bindings.get(name)
         if previous is not None and (previous.kind, previous.module, previous.attr) != (
-                binding.kind, binding.module, binding.attr):
-            raise self._error(node, f"'{name}' is already defined on line {previous.line}; "
-                                    "give it another name")
+            binding.kind,
+            binding.module,
+            binding.attr,
+        ):
+            raise self._error(
+                node, f"'{name}' is already defined on line {previous.line}; give it another name"
+            )
         self._bindings.setdefault(name, binding)
 
     def _refuse_dunder(self, node: _Node, name: str) -> None:
         if name.startswith("__"):
-            raise self._error(node, f"names with double underscores such as '{name}' are not "
-                                    "allowed in schema code")
+            raise self._error(
+                node,
+                f"names with double underscores such as '{name}' are not allowed in schema code",
+            )
 
     def _error(self, node: _Node, reason: str) -> SchemaError:
         anchor = self._anchor or node
@@ -507,13 +616,18 @@ def _top_level_names(tree: ast.Module) -> frozenset[str]:
 
 
 def _is_docstring(node: ast.stmt) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str))
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _module_refused(module: str) -> str:
-    return (f"importing '{module}' is not allowed in schema code; "
-            f"import only from {', '.join(m for m in ALLOWED_MODULES if m != '__future__')}")
+    return (
+        f"importing '{module}' is not allowed in schema code; "
+        f"import only from {', '.join(m for m in ALLOWED_MODULES if m != '__future__')}"
+    )
 
 
 def _expression_refused(node: ast.expr) -> str:

@@ -33,8 +33,10 @@ def _parse_object(text: str) -> dict[str, Any]:
     except RecursionError:
         raise SchemaError("the JSON is nested too deeply") from None
     if not isinstance(schema, dict):
-        raise SchemaError("a JSON Schema must be a JSON object such as "
-                          f'{{"type": "object", "properties": {{...}}}}, not {_json_kind(schema)}')
+        raise SchemaError(
+            "a JSON Schema must be a JSON object such as "
+            f'{{"type": "object", "properties": {{...}}}}, not {_json_kind(schema)}'
+        )
     return schema
 
 
@@ -65,8 +67,10 @@ def _check_references_are_local(schema: dict[str, Any]) -> None:
             for key in _REFERENCE_KEYS:
                 reference = value.get(key)
                 if isinstance(reference, str) and not reference.startswith("#"):
-                    raise SchemaError(f"only references inside the schema are allowed, such as "
-                                      f'"#/$defs/Address"; "{reference}" points elsewhere')
+                    raise SchemaError(
+                        f"only references inside the schema are allowed, such as "
+                        f'"#/$defs/Address"; "{reference}" points elsewhere'
+                    )
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
@@ -97,6 +101,7 @@ def _generate(schema: dict[str, Any]) -> str:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise SchemaError(f"cannot turn this JSON Schema into pydantic code: {reason}") from error
     if not isinstance(source, str):
-        raise SchemaError("this JSON Schema produces several Python modules; "
-                          "keep all definitions in one document")
+        raise SchemaError(
+            "this JSON Schema produces several Python modules; keep all definitions in one document"
+        )
     return source

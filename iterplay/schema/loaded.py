@@ -38,8 +38,9 @@ def load_schema(text: str, kind: str = "pydantic") -> LoadedSchema:
         raise SchemaError(f"unknown schema kind '{kind}'; use 'pydantic' or 'json_schema'")
     size = _utf8_size(text)
     if size > MAX_SCHEMA_BYTES:
-        raise SchemaError(f"the schema is {size // 1000} KB; shorten it to at most "
-                          f"{MAX_SCHEMA_BYTES // 1000} KB")
+        raise SchemaError(
+            f"the schema is {size // 1000} KB; shorten it to at most {MAX_SCHEMA_BYTES // 1000} KB"
+        )
     if kind == "pydantic":
         source = text
         models = load_models(text, trusted=trusted_code_enabled())
@@ -64,5 +65,8 @@ def _load_generated(source: str) -> dict[str, type[BaseModel]]:
     try:
         return load_models(source, trusted=False)
     except SchemaError as error:
-        raise SchemaError(f"{error.reason} (in the pydantic code generated from the JSON Schema)",
-                          error.line, error.column) from error
+        raise SchemaError(
+            f"{error.reason} (in the pydantic code generated from the JSON Schema)",
+            error.line,
+            error.column,
+        ) from error

@@ -110,8 +110,11 @@ def _defined_models(module: ModuleType) -> dict[str, type[BaseModel]]:
     return {
         name: value
         for name, value in vars(module).items()
-        if isinstance(value, type) and issubclass(value, BaseModel)
-        and value.__module__ == module.__name__ and value.__name__ == name and name.isidentifier()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value.__module__ == module.__name__
+        and value.__name__ == name
+        and name.isidentifier()
     }
 
 

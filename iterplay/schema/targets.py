@@ -51,14 +51,16 @@ def select_targets(
     if names:
         unknown = [name for name in names if name not in schema.models]
         if unknown:
-            raise SchemaError(f"unknown target '{unknown[0]}'; the schema defines "
-                              f"{', '.join(schema.models)}")
+            raise SchemaError(
+                f"unknown target '{unknown[0]}'; the schema defines {', '.join(schema.models)}"
+            )
         return tuple(schema.models[name] for name in names)
     if len(schema.roots) == 1:
         return (schema.models[schema.roots[0]],)
     if not schema.roots:
-        raise SchemaError("every model is used by another model, so there is no root model: "
-                          "choose a target")
+        raise SchemaError(
+            "every model is used by another model, so there is no root model: choose a target"
+        )
     raise SchemaError(f"several root models ({', '.join(schema.roots)}): choose a target")
 
 
