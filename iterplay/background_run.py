@@ -9,7 +9,6 @@ also where a Stop takes effect at once.
 from __future__ import annotations
 
 import contextlib
-import queue
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,16 +19,17 @@ from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
 from iterplay.run import run_extraction_batches
 
-_END = object()
-
 
 class BackgroundRun:
-    """One extraction on a daemon thread; ``batches`` yields its events chunk by chunk."""
+    """One extraction on a daemon thread; ``batches`` yields its events as they pile up."""
 
     def __init__(
         self, provider: ProviderConfig, request: ExtractionRequest, *, partials: bool = True
     ) -> None:
-        self._queue: queue.Queue = queue.Queue()
+        self._arrived = threading.Condition()
+        self._pending: list[Event] = []
+        self._outcome: BaseException | None = None
+        self._done = False
         self._cancelled = threading.Event()
         self._response: Any = None
         self._thread = threading.Thread(
@@ -44,26 +44,36 @@ class BackgroundRun:
             for batch in batches:
                 if self._cancelled.is_set():
                     break
-                self._queue.put(batch)
+                with self._arrived:
+                    self._pending.extend(batch)
+                    self._arrived.notify()
         except BaseException as error:  # handed to the consumer, who decides how to show it
-            self._queue.put(error)
+            self._outcome = error
         finally:
             batches.close()
-            self._queue.put(_END)
+            with self._arrived:
+                self._done = True
+                self._arrived.notify()
 
     def batches(self, poll_seconds: float = 0.1) -> Iterator[list[Event] | None]:
-        """Each chunk's events, in order; None whenever ``poll_seconds`` pass without any."""
+        """Everything that arrived since the last batch, in order; None after a quiet spell.
+
+        A chunk's events always come in the same batch. When the consumer falls behind (a burst
+        of chunks), the chunks that piled up come together, so it draws once for all of them.
+        """
         while True:
-            try:
-                item = self._queue.get(timeout=poll_seconds)
-            except queue.Empty:
-                yield None
-                continue
-            if item is _END:
+            with self._arrived:
+                self._arrived.wait_for(lambda: self._pending or self._done, poll_seconds)
+                batch, self._pending = self._pending, []
+                done = self._done
+            if batch:
+                yield batch
+            elif done:
+                if self._outcome is not None:
+                    raise self._outcome
                 return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+            else:
+                yield None
 
     def _opened(self, response: Any) -> None:
         self._response = response

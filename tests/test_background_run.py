@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from iterplay.background_run import BackgroundRun
-from iterplay.events import Entity, Finished
+from iterplay.events import Entity, Finished, Token
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
 from iterplay.testing import Piece, Reply
@@ -45,7 +45,17 @@ def test_a_chunk_and_the_entity_it_completes_come_in_one_batch(scripted_server):
     scripted_server.script("m", Reply.from_pieces(['[{"name": ', '"A"}', "]"]))
     batches = [b for b in BackgroundRun(provider(scripted_server), request("m")).batches() if b]
     closing = next(b for b in batches if any(isinstance(e, Entity) for e in b))
-    assert [type(e).__name__ for e in closing] == ["Token", "Entity"]
+    entity_at = next(i for i, e in enumerate(closing) if isinstance(e, Entity))
+    assert entity_at > 0 and closing[entity_at - 1] == Token('"A"}', closing[entity_at - 1].t)
+
+
+def test_chunks_that_pile_up_come_as_one_batch(scripted_server):
+    scripted_server.script("m", Reply.from_text('[{"name": "A"}, {"name": "B"}]', chunk_size=2))
+    run = BackgroundRun(provider(scripted_server), request("m"))
+    assert run.wait(timeout=10)
+    batches = [b for b in run.batches() if b]
+    assert len(batches) == 1
+    assert [e.value.name for e in batches[0] if isinstance(e, Entity)] == ["A", "B"]
 
 
 def test_cancel_stops_the_run_before_later_entities(scripted_server):
