@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from iterplay.local_model import MODEL_ALIAS
+from iterplay.local_model import MODEL_ALIAS, free_port
+from tests.ports import wait_until_port_closed
 
 pytestmark = pytest.mark.embedded
 
@@ -65,29 +64,6 @@ def test_extract_streams_the_seed_users_from_the_embedded_model(mode, user_schem
     assert [r["type"] for r in records] == ["entity", "entity", "done"]
     assert records[-1]["complete"] is True
     assert result.returncode == 0, result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def wait_until_port_closed(port: int) -> bool:
-    deadline = time.monotonic() + STOP_WAIT
-    while time.monotonic() < deadline:
-        if not port_accepts_connections(port):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +27,9 @@ from iterplay.events import Entity, Finished
 from iterplay.request import ExtractionRequest
 from iterplay.run import run_extraction
 from iterplay.wrapper import build_wrapper
+from tests.ports import PORT_RELEASE_WAIT, port_accepts_connections, wait_until_port_closed
 
 SEED_TEXT = "Consider this data: Jason is 10 and John is 30."
-PORT_RELEASE_WAIT = 30.0
 
 
 class User(BaseModel):
@@ -78,23 +77,6 @@ def stand_in_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def models_endpoint(port: int) -> dict:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=5) as response:
         return json.load(response)
-
-
-def port_accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def wait_until_port_closed(port: int, limit: float = PORT_RELEASE_WAIT) -> bool:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if not port_accepts_connections(port):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def process_gone(pid: int) -> bool:
