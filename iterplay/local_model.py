@@ -307,9 +307,9 @@ def stop_server() -> None:
             _server = None
 
 
-def embedded_provider() -> ProviderConfig:
-    """A provider config for the embedded model, starting it if needed."""
-    server = ensure_server()
+def embedded_provider(server: LocalModelServer | None = None) -> ProviderConfig:
+    """The embedded model as a provider: ``server``, or the process's own, started if needed."""
+    server = server or ensure_server()
     return ProviderConfig(
         base_url=server.base_url,
         model=MODEL_ALIAS,

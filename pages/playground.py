@@ -16,7 +16,7 @@ from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import BackgroundRun
 from iterplay.errors import LocalModelError, ShareLinkError
 from iterplay.examples import SAMPLE_TEXT
-from iterplay.local_model import MODEL_ALIAS, LocalModelServer, ensure_server
+from iterplay.local_model import LocalModelServer, embedded_provider, ensure_server
 from iterplay.provider import ProviderConfig
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
 from iterplay.run_log import RunLog
@@ -61,10 +61,7 @@ def apply_share_link() -> None:
 
 def provider_config(choice: ProviderChoice) -> ProviderConfig:
     if choice.embedded:
-        server = local_server()
-        return ProviderConfig(
-            base_url=server.base_url, model=MODEL_ALIAS, quirks="llama_cpp", label="Embedded"
-        )
+        return embedded_provider(local_server())
     return ProviderConfig(base_url=choice.base_url, api_key=choice.api_key, model=choice.model)
 
 
