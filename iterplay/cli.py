@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -102,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve-model":
         return serve_model(args.port)
-    return extract(args, JsonLines(sys.stdout))
+    try:
+        return extract(args, JsonLines(sys.stdout))
+    except BrokenPipeError:
+        # The reader left (``| head``): stop the run quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_INCOMPLETE
 
 
 def extract(args: argparse.Namespace, output: JsonLines) -> int:

@@ -146,7 +146,7 @@ def _messages(request: ExtractionRequest, schema_suffix: str) -> list[dict[str, 
     system = (request.system_prompt or DEFAULT_SYSTEM_PROMPT) + schema_suffix
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": USER_PROMPT_TEMPLATE.format(text=request.text)},
+        {"role": "user", "content": USER_PROMPT_TEMPLATE.format(text=request.text.strip())},
     ]
 
 

@@ -371,3 +371,16 @@ def test_each_line_is_printed_as_soon_as_its_entity_completes(files):
     assert pieces_sent == [0]
     assert [record["type"] for record in rest] == ["done"]
     assert (rest[0]["ending"], process.returncode) == ("cut_off", 1)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(server, files):
+    server.script("leaves", Reply.from_text(TASKS, chunk_size=5, pause=0.02, channel="tool_call"))
+    connection = ["--base-url", server.url, "--api-key", API_KEY, "--model", "leaves"]
+    command = [*ITERPLAY, "extract", *connection, "--schema", str(files["user.py"])]
+    command += ["--text", str(files["text.txt"])]
+    reader = subprocess.run(
+        f"{' '.join(command)} | head -n 1", shell=True, capture_output=True, text=True,
+        timeout=60, env=clean_env(),
+    )  # fmt: skip
+    assert json.loads(reader.stdout)["type"] == "entity"
+    assert "Traceback" not in reader.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from iterplay.examples import SAMPLE_TEXT
 from iterplay.local_model import MODEL_ALIAS, free_port
 from tests.ports import wait_until_port_closed
 
@@ -64,6 +65,24 @@ def test_extract_streams_the_seed_users_from_the_embedded_model(mode, user_schem
     assert [r["type"] for r in records] == ["entity", "entity", "done"]
     assert records[-1]["complete"] is True
     assert result.returncode == 0, result.stderr
+
+
+def test_readme_example_piped_from_echo_gives_jason_and_john(user_schema, no_provider_env):
+    """``echo`` adds a newline; a 135M model once answered name "User" because of it."""
+    command = [ITERPLAY, "extract", "--schema", str(user_schema), "--text", "-"]
+    result = subprocess.run(
+        [*command, "--temperature", "0"],
+        input=SAMPLE_TEXT + "\n",
+        capture_output=True,
+        text=True,
+        env=no_provider_env,
+        timeout=180,
+    )
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["data"] for r in records if r["type"] == "entity"] == [
+        {"name": "Jason", "age": 10},
+        {"name": "John", "age": 30},
+    ]
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
