@@ -314,7 +314,6 @@ def embedded_provider(server: LocalModelServer | None = None) -> ProviderConfig:
         base_url=server.base_url,
         model=MODEL_ALIAS,
         quirks="llama_cpp",
-        label="Embedded SmolLM2-135M (tiny local model)",
     )
 
 

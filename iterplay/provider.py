@@ -24,7 +24,6 @@ class ProviderConfig:
     api_key: str = field(default="", repr=False)
     quirks: str = "openai"
     timeout: float = 60.0
-    label: str = "OpenAI-compatible"
 
     @property
     def display_url(self) -> str:
