@@ -65,6 +65,12 @@ def _pip() -> str:
 class _PortTaken(LocalModelError):
     """The server could not bind its port (another process took it first)."""
 
+    def __init__(self, port: int):
+        super().__init__(
+            f"Port {port} on 127.0.0.1 is already in use; choose another one, e.g. "
+            f"iterplay serve-model --port {port + 1}"
+        )
+
 
 @dataclass
 class LocalModelServer:
@@ -210,10 +216,7 @@ def _require_free(port: int) -> None:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
-            raise _PortTaken(
-                f"Port {port} on 127.0.0.1 is already in use; choose another one, e.g. "
-                f"iterplay serve-model --port {port + 1}"
-            ) from None
+            raise _PortTaken(port) from None
 
 
 def start_server(port: int | None = None, timeout: float = STARTUP_TIMEOUT) -> LocalModelServer:
@@ -279,10 +282,7 @@ def _serves_our_model(base_url: str) -> bool:
 def _raise_exited(server: LocalModelServer) -> None:
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
     if "address already in use" in log.lower():
-        raise _PortTaken(
-            f"Port {server.port} on 127.0.0.1 is already in use; choose another one, e.g. "
-            f"iterplay serve-model --port {server.port + 1}"
-        )
+        raise _PortTaken(server.port)
     last_line = next((line for line in reversed(log.splitlines()) if line.strip()), "")
     raise LocalModelError(
         f"The embedded model server exited during start-up (code {server.process.returncode}, "
