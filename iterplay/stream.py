@@ -181,11 +181,9 @@ class ElementSplitter:
             else:
                 self._depth -= 1
                 if self._depth == 0:
-                    self._pieces.append(text[start:i])
-                    done.append(self._take_element())
                     self.phase = Phase.SEEKING
                     self._wrapper_start = None
-                    return i
+                    return self._finish_element(text, start, i, done)
         self._pieces.append(text[start:])
         self._wrapper_start = None
         return len(text)
