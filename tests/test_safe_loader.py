@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
 from textwrap import dedent
 
 import pytest
@@ -53,10 +56,12 @@ def test_loaded_model_rejects_invalid_data():
         schema.models["User"].model_validate({"age": "ten"})
 
 
-def test_text_and_source_are_kept_as_written():
+def test_text_is_kept_and_the_server_loads_only_generated_source():
     text = HEADER + "class User(BaseModel):\n    name: str\n"
     schema = load_schema(text)
-    assert (schema.kind, schema.text, schema.source) == ("pydantic", text, text)
+    assert (schema.kind, schema.text) == ("pydantic", text)
+    assert schema.source.startswith("# Generated from the JSON Schema by datamodel-code-generator")
+    assert "class User(BaseModel):" in schema.source
 
 
 def test_models_are_listed_in_definition_order_without_enums():
@@ -572,19 +577,44 @@ def test_trusted_code_is_off_by_default():
     assert trusted_code_enabled() is False
 
 
-def test_field_validator_runs_when_the_server_trusts_schema_code(monkeypatch):
+def run_started_with_trusted_code(value: str, script: str) -> str:
+    """Run ``script`` in a new process started with ITERPLAY_TRUSTED_CODE=value; its stdout."""
+    environment = {**os.environ, "ITERPLAY_TRUSTED_CODE": value}
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
+    return completed.stdout.strip()
+
+
+LOAD_VALIDATOR = (
+    "from iterplay.errors import SchemaError\n"
+    "from iterplay.schema import load_schema\n"
+    f"source = {dedent(VALIDATOR_SOURCE)!r}\n"
+    "try:\n"
+    "    user = load_schema(source).models['User'].model_validate({'name': 'ann'})\n"
+    "    print(user.name)\n"
+    "except SchemaError as error:\n"
+    "    print('refused:', error)\n"
+)
+
+
+def test_field_validator_runs_when_the_server_starts_trusting_schema_code():
+    assert run_started_with_trusted_code("1", LOAD_VALIDATOR) == "ANN"
+
+
+def test_field_validator_is_refused_unless_the_value_is_exactly_1():
+    output = run_started_with_trusted_code("true", LOAD_VALIDATOR)
+    assert output.startswith("refused: line 6") and "ITERPLAY_TRUSTED_CODE=1" in output
+
+
+def test_trusted_code_cannot_be_switched_on_after_start_up(monkeypatch):
     monkeypatch.setenv("ITERPLAY_TRUSTED_CODE", "1")
-    schema = load(VALIDATOR_SOURCE)
-    assert schema.models["User"].model_validate({"name": "ann"}).name == "ANN"
-
-
-def test_field_validator_is_refused_unless_the_value_is_exactly_1(monkeypatch):
-    monkeypatch.setenv("ITERPLAY_TRUSTED_CODE", "true")
+    assert trusted_code_enabled() is False
     assert_refused_at(VALIDATOR_SOURCE, 6, "ITERPLAY_TRUSTED_CODE=1")
 
 
 def test_trusted_code_errors_are_schema_errors_with_their_line(monkeypatch):
-    monkeypatch.setenv("ITERPLAY_TRUSTED_CODE", "1")
+    monkeypatch.setattr("iterplay.schema.safe_loader._TRUSTED_AT_START", True)
     assert_refused_at(
         """\
         from pydantic import BaseModel

@@ -5,8 +5,13 @@ check accepts a small subset of Python (imports from an allow-list, classes with
 literal defaults, a few constraint calls) and refuses everything else with the line, the column
 and a reason the user can act on.
 
-Every top-level name may be bound only once, so what a name means here is what it means when the
-code runs, including annotations that pydantic evaluates later from strings.
+Every top-level name may be bound only once, and no field may share its name with a name that
+a type expression uses, so what a name means here is what it means when the code runs, including
+annotations that pydantic evaluates later from strings (a field ``int: str = "..."`` would
+otherwise turn a later ``x: int`` into code for pydantic to ``eval``). Module attributes used as
+types must be types, not constants such as ``decimal.ROUND_UP`` (a string pydantic would
+``eval``). This check is the first fence; the second is that untrusted code runs only in a
+child process that holds nothing worth taking (see ``sandbox``).
 """
 
 from __future__ import annotations
@@ -86,6 +91,16 @@ ALLOWED_CALLS = frozenset(
     }
     | {("enum", "auto")}
 )
+CONFIG_CALL = ("pydantic", "ConfigDict")
+# pydantic's default engine (Rust's regex) runs in linear time; the backtracking one does not.
+SAFE_REGEX_ENGINE = "rust-regex"
+BACKTRACKING_REFUSED = (
+    "regex_engine='python-re' is not allowed in untrusted schema code: Python's backtracking "
+    "regex engine lets a crafted value stall the server; patterns without look-around or "
+    "back-references work with the default engine"
+)
+# Values that are data, not types: pydantic would evaluate a string one as a forward reference.
+_CONSTANT_TYPES = (str, bytes, int, float, complex, tuple, list, dict, set, frozenset)
 # Their first argument is the item type, not a literal.
 ITEM_TYPE_CALLS = frozenset(
     {("pydantic", "conlist"), ("pydantic", "conset"), ("pydantic", "confrozenset")}
@@ -188,12 +203,35 @@ class _Checker:
         self._top_level_names = _top_level_names(tree)
         # Inside a string forward reference, errors point at the string itself.
         self._anchor: _Node | None = None
+        # Every name read anywhere (forward references included), and every field's name, so
+        # that no field can shadow a name that an annotation resolves later.
+        self._read_names: dict[str, _Node] = {}
+        self._field_names: list[tuple[str, _Node]] = []
 
     # -- statements ---------------------------------------------------------------------------
 
     def check_module(self, tree: ast.Module) -> None:
+        self._note_read_names(tree)
         for statement in tree.body:
             self._check_top_level(statement)
+        self._check_no_field_shadows_a_name()
+
+    def _note_read_names(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self._read_names.setdefault(node.id, node)
+
+    def _check_no_field_shadows_a_name(self) -> None:
+        for name, node in self._field_names:
+            used = self._read_names.get(name)
+            if used is None:
+                continue
+            raise self._error(
+                node,
+                f"field '{name}' has the same name as '{name}' used on line {used.lineno}; "
+                f"rename the field (for example '{name}_' with Field(alias='{name}')) so the "
+                "name keeps one meaning",
+            )
 
     def _check_top_level(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Import):
@@ -357,6 +395,7 @@ class _Checker:
             return
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             self._refuse_dunder(node, node.target.id)
+            self._field_names.append((node.target.id, node))
             self._check_type(node.annotation)
             if node.value is not None:
                 self._check_default(node.value)
@@ -368,8 +407,19 @@ class _Checker:
             and node.targets[0].id == "model_config"
         ):
             self._check_default(node.value)
+            if isinstance(node.value, ast.Dict):
+                self._check_config_items(zip(node.value.keys, node.value.values, strict=True))
             return
         self._refuse_statement(node, MODEL_BODY_REFUSED)
+
+    def _check_config_items(self, items) -> None:
+        """``model_config`` as ConfigDict(...) or a dict literal: no backtracking regex engine."""
+        for key, value in items:
+            name = key.value if isinstance(key, ast.Constant) else key
+            if name != "regex_engine":
+                continue
+            if not (isinstance(value, ast.Constant) and value.value == SAFE_REGEX_ENGINE):
+                raise self._error(value, BACKTRACKING_REFUSED)
 
     def _check_enum_statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Pass) or _is_docstring(node):
@@ -418,6 +468,7 @@ class _Checker:
             raise self._error(
                 node, f"forward reference {_snippet(node)} is not a valid type expression"
             ) from None
+        self._note_read_names(expression)
         outer, self._anchor = self._anchor, self._anchor or node
         try:
             self._check_type(expression.body)
@@ -479,6 +530,7 @@ class _Checker:
     def _check_call(self, node: ast.Call) -> None:
         qualified = self._qualified(node.func)
         if qualified not in ALLOWED_CALLS:
+            self._refuse_unimported_call(node.func)
             raise self._error(
                 node,
                 f"calling '{_snippet(node.func)}' is not allowed in schema "
@@ -495,12 +547,26 @@ class _Checker:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self._error(keyword.value, "unpacking with ** is not allowed in schema code")
+            if qualified == CONFIG_CALL:
+                self._check_config_items([(keyword.arg, keyword.value)])
             if keyword.arg == "default_factory":
                 self._check_default_factory(keyword.value)
             elif keyword.arg == "item_type" and qualified in ITEM_TYPE_CALLS:
                 self._check_type(keyword.value)
             else:
                 self._check_literal(keyword.value)
+
+    def _refuse_unimported_call(self, func: ast.expr) -> None:
+        """``Field(...)`` without its import is a missing import, not a forbidden call."""
+        if not isinstance(func, ast.Name) or func.id in self._bindings:
+            return
+        modules = sorted({module for module, name in ALLOWED_CALLS if name == func.id})
+        if modules:
+            raise self._error(
+                func,
+                f"name '{func.id}' is not defined; add "
+                f"'from {modules[0]} import {func.id}' at the top",
+            )
 
     def _check_default_factory(self, node: ast.expr) -> None:
         """pydantic calls the factory, so it may only be an empty container or a model."""
@@ -516,6 +582,7 @@ class _Checker:
 
     def _check_name(self, node: ast.Name) -> None:
         self._refuse_dunder(node, node.id)
+        self._refuse_constant_type(node)
         if (
             node.id in self._bindings
             or node.id in ALLOWED_BUILTINS
@@ -534,7 +601,10 @@ class _Checker:
         raise self._error(node, f"name '{node.id}' is not defined{hint}")
 
     def _check_attribute(self, node: ast.Attribute) -> None:
-        if self._is_enum_member(node) or self._qualified(node) is not None:
+        if self._is_enum_member(node):
+            return
+        if self._qualified(node) is not None:
+            self._refuse_constant_type(node)
             return
         raise self._error(
             node,
@@ -542,6 +612,17 @@ class _Checker:
             "code; only module attributes such as typing.Optional and enum "
             "members such as Color.RED are",
         )
+
+    def _refuse_constant_type(self, node: ast.Name | ast.Attribute) -> None:
+        """A module constant in a type position is data that pydantic would evaluate."""
+        qualified = self._qualified(node)
+        if qualified is None or qualified[0] == "__future__":
+            return
+        value = getattr(importlib.import_module(qualified[0]), qualified[1], None)
+        if isinstance(value, _CONSTANT_TYPES):
+            raise self._error(
+                node, f"'{_snippet(node)}' is a constant ({type(value).__name__}), not a type"
+            )
 
     def _is_enum_member(self, node: ast.Attribute) -> bool:
         return (

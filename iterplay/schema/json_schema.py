@@ -22,7 +22,7 @@ def pydantic_source_from_json_schema(text: str) -> str:
     schema = _parse_object(text)
     _check_meta_schema(schema)
     _check_references_are_local(schema)
-    return _generate(schema)
+    return generate_pydantic_source(schema, from_models=False)
 
 
 def _parse_object(text: str) -> dict[str, Any]:
@@ -76,10 +76,29 @@ def _check_references_are_local(schema: dict[str, Any]) -> None:
             pending.extend(value)
 
 
-def _generate(schema: dict[str, Any]) -> str:
+def generate_pydantic_source(schema: dict[str, Any], *, from_models: bool) -> str:
+    """datamodel-code-generator's pydantic v2 source for an already checked schema document.
+
+    A user's JSON Schema names classes by ``title``. A document made from pydantic models (see
+    ``round_trip``) names them by their ``$defs`` keys, which keeps each class's own name
+    whatever title it declares; it states nullability explicitly, and its ``date-time`` means
+    pydantic's ``datetime``, so the generated models accept what the originals accepted.
+    """
     # Imported here: datamodel-code-generator is slow to import and only this path needs it.
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator import (
+        DataModelType,
+        DatetimeClassType,
+        InputFileType,
+        PythonVersion,
+        generate,
+    )
     from datamodel_code_generator.format import Formatter
+
+    model_options: dict[str, Any] = (
+        {"strict_nullable": True, "output_datetime_class": DatetimeClassType.Datetime}
+        if from_models
+        else {"use_title_as_name": True}
+    )
 
     try:
         source = generate(
@@ -90,12 +109,12 @@ def _generate(schema: dict[str, Any]) -> str:
             formatters=[Formatter.BUILTIN],
             custom_file_header=GENERATED_HEADER,
             disable_timestamp=True,
-            use_title_as_name=True,
             use_schema_description=True,
             use_annotated=True,
             field_constraints=True,
             strict_refs=True,
             allow_remote_refs=False,
+            **model_options,
         )
     except Exception as error:
         reason = " ".join(str(error).split()) or type(error).__name__

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from iterplay.errors import SchemaError
-from iterplay.schema.json_schema import pydantic_source_from_json_schema
-from iterplay.schema.safe_loader import load_models, trusted_code_enabled
+from iterplay.schema.round_trip import apply_settings
+from iterplay.schema.safe_loader import load_generated, load_models, trusted_code_enabled
+from iterplay.schema.sandbox import shared_sandbox
 from iterplay.schema.targets import find_roots
 
 KINDS = ("pydantic", "json_schema")
@@ -19,10 +20,11 @@ MAX_SCHEMA_BYTES = 100_000
 class LoadedSchema:
     """A schema turned into models, with the text it came from.
 
-    ``source`` is the pydantic code that was loaded: the text itself for a pydantic schema, the
-    generated code for a JSON Schema (the UI shows it as "View as pydantic"). ``models`` holds
-    every model class in definition order (enums are not models); ``roots`` names the models a
-    run extracts by default (see ``targets``).
+    ``source`` is the pydantic code this process loaded: code generated from JSON Schema (the
+    user's, or the one their pydantic models produced in the sandbox), or the text itself when
+    the server trusts schema code. ``models`` holds every model class in definition order (enums
+    are not models); ``roots`` names the models a run extracts by default (see ``targets``);
+    ``notes`` says what the round trip through JSON Schema changed, one sentence each.
     """
 
     kind: str
@@ -30,6 +32,7 @@ class LoadedSchema:
     source: str
     models: dict[str, type[BaseModel]]
     roots: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def load_schema(text: str, kind: str = "pydantic") -> LoadedSchema:
@@ -41,13 +44,17 @@ def load_schema(text: str, kind: str = "pydantic") -> LoadedSchema:
         raise SchemaError(
             f"the schema is {size // 1000} KB; shorten it to at most {MAX_SCHEMA_BYTES // 1000} KB"
         )
-    if kind == "pydantic":
-        source = text
-        models = load_models(text, trusted=trusted_code_enabled())
-    else:
-        source = pydantic_source_from_json_schema(text)
-        models = _load_generated(source)
-    return LoadedSchema(kind, text, source, models, find_roots(models))
+    if kind == "pydantic" and trusted_code_enabled():
+        models = load_models(text, trusted=True)
+        return LoadedSchema(kind, text, text, models, find_roots(models))
+    sandboxed = shared_sandbox().compile(text, kind)
+    generated = load_generated(sandboxed.source)
+    apply_settings(generated, sandboxed.settings)
+    models = generated
+    if sandboxed.model_names is not None:
+        models = {name: generated[name] for name in sandboxed.model_names}
+    roots = sandboxed.roots if sandboxed.roots is not None else find_roots(models)
+    return LoadedSchema(kind, text, sandboxed.source, models, roots, sandboxed.notes)
 
 
 def _utf8_size(text: str) -> int:
@@ -58,15 +65,3 @@ def _utf8_size(text: str) -> int:
         line = text.count("\n", 0, error.start) + 1
         column = error.start - text.rfind("\n", 0, error.start)
         raise SchemaError("this character is not valid Unicode; retype it", line, column) from None
-
-
-def _load_generated(source: str) -> dict[str, type[BaseModel]]:
-    """Generated code never takes the trusted path, and its errors say where they come from."""
-    try:
-        return load_models(source, trusted=False)
-    except SchemaError as error:
-        raise SchemaError(
-            f"{error.reason} (in the pydantic code generated from the JSON Schema)",
-            error.line,
-            error.column,
-        ) from error

@@ -2,8 +2,10 @@
 
 The source is checked on its AST first (see ``declarative``); only then does it run, in a fresh
 module whose builtins hold nothing but the types schema code may name and an import function
-limited to the allowed modules. Whoever starts the server can lift the check with
-``ITERPLAY_TRUSTED_CODE=1`` so that validators and methods work; nothing a user sends can.
+limited to the allowed modules. Untrusted code reaches this module only inside the sandbox
+child (see ``sandbox``); the server itself runs only code generated from JSON Schema here.
+Whoever starts the server can lift both fences with ``ITERPLAY_TRUSTED_CODE=1`` so that
+validators and methods work; it is read once, at start-up, so nothing a user sends can set it.
 """
 
 from __future__ import annotations
@@ -29,9 +31,13 @@ MAX_REASON_LENGTH = 300
 _module_numbers = itertools.count()
 
 
+_TRUSTED_AT_START = os.environ.get(TRUSTED_CODE_VARIABLE) == "1"
+
+
 def trusted_code_enabled() -> bool:
-    """Read at call time, so a server started with the variable set trusts all schema code."""
-    return os.environ.get(TRUSTED_CODE_VARIABLE) == "1"
+    """Whether the server was started with ITERPLAY_TRUSTED_CODE=1; changing it later does not
+    count, so code that ran in this process could not switch it on for later visitors."""
+    return _TRUSTED_AT_START
 
 
 def load_models(source: str, *, trusted: bool) -> dict[str, type[BaseModel]]:
@@ -58,6 +64,18 @@ def load_models(source: str, *, trusted: bool) -> dict[str, type[BaseModel]]:
     if not models:
         raise SchemaError("define at least one class deriving from BaseModel")
     return models
+
+
+def load_generated(source: str) -> dict[str, type[BaseModel]]:
+    """Code generated from a JSON Schema: never trusted, and its errors say where they come from."""
+    try:
+        return load_models(source, trusted=False)
+    except SchemaError as error:
+        raise SchemaError(
+            f"{error.reason} (in the pydantic code generated from the JSON Schema)",
+            error.line,
+            error.column,
+        ) from error
 
 
 def _parse(source: str) -> ast.Module:
