@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from iterplay.errors import ProviderError
 from iterplay.wrapper import Wrapper
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -47,6 +48,9 @@ class ProviderQuirks:
     json_schema_format: Callable[[Wrapper], dict[str, Any]]
     json_object_format: Callable[[Wrapper], dict[str, Any]]
     stream_usage: bool
+    # A grammar-constrained server expands repetition counts into grammar rules: counts above
+    # this made llama.cpp's server take gigabytes (docs/security.md). None: no such limit.
+    grammar_count_limit: int | None = None
 
 
 def _openai_json_schema(wrapper: Wrapper) -> dict[str, Any]:
@@ -71,8 +75,37 @@ PROVIDERS: dict[str, ProviderQuirks] = {
         _llama_cpp_schema_object,
         _llama_cpp_schema_object,
         stream_usage=False,
+        grammar_count_limit=1_000,
     ),
 }
+_COUNT_KEYWORDS = (
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minProperties",
+    "maxProperties",
+)
+
+
+def oversized_count(schema: Any, limit: int, path: str = "") -> str | None:
+    """The first repetition count above ``limit``, described with where it is, or None."""
+    if isinstance(schema, dict):
+        for keyword in _COUNT_KEYWORDS:
+            value = schema.get(keyword)
+            if isinstance(value, int) and value > limit:
+                return f"{keyword}={value:,} at {path or 'the top level'}"
+        for key, value in schema.items():
+            where = path if key in ("properties", "$defs", "items", "anyOf") else f"{path}.{key}"
+            found = oversized_count(value, limit, where.lstrip("."))
+            if found:
+                return found
+    elif isinstance(schema, list):
+        for item in schema:
+            found = oversized_count(item, limit, path)
+            if found:
+                return found
+    return None
 
 
 # -- modes --------------------------------------------------------------------------------------
@@ -155,6 +188,7 @@ def build_payload(request: ExtractionRequest, provider: str = "openai") -> dict[
     if request.mode not in MODES:
         raise ValueError(f"unknown mode {request.mode!r}; choose one of {', '.join(MODES)}")
     quirks = PROVIDERS[provider]
+    _check_grammar_counts(request, quirks)
     payload: dict[str, Any] = {"model": request.model, "stream": True}
     payload.update(MODES[request.mode].payload(request, quirks))
     if quirks.stream_usage:
@@ -164,3 +198,15 @@ def build_payload(request: ExtractionRequest, provider: str = "openai") -> dict[
     if request.max_tokens is not None:
         payload["max_tokens"] = request.max_tokens
     return payload
+
+
+def _check_grammar_counts(request: ExtractionRequest, quirks: ProviderQuirks) -> None:
+    if quirks.grammar_count_limit is None or request.mode == "md_json":
+        return
+    found = oversized_count(request.wrapper.json_schema, quirks.grammar_count_limit)
+    if found:
+        raise ProviderError(
+            "bad_request",
+            f"The schema's {found} is more than this server's grammar can take (at most "
+            f"{quirks.grammar_count_limit:,}); lower it, use md_json mode or another provider.",
+        )

@@ -107,6 +107,11 @@ class SchemaSandbox:
             notes=tuple(answer["notes"]),
         )
 
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker's process id while it runs (for operators and tests)."""
+        return self._process.pid if self._process is not None else None
+
     def close(self) -> None:
         with self._lock:
             self._stop()

@@ -2,9 +2,9 @@
 
 The server starts it once (see ``sandbox``) with an empty environment in an empty directory. It
 preloads the libraries, then answers one JSON line per request. Each request runs in a child
-forked for it, which first confines itself (CPU time, address space, no file writes, few
-descriptors, an audit hook refusing network, processes, environment changes and reads outside
-the Python installation), then checks, runs and converts the schema, and hands back only data.
+forked for it, which first confines itself (CPU time, address space, no file writes, an audit
+hook refusing network, processes, environment changes and reads outside the Python
+installation), then checks, runs and converts the schema, and hands back only data.
 The worker itself never runs user code, so a child that is killed leaves it clean.
 """
 
@@ -128,7 +128,7 @@ def _answer_in_child(request: dict[str, Any]) -> dict[str, Any]:
 def _child(request: dict[str, Any], limits: dict[str, Any], writer: int) -> None:
     try:
         _silence_output()
-        _confine(limits)
+        confine(limits)
         reply: dict[str, Any] = {"ok": compile_untrusted(request["text"], request["kind"])}
     except SchemaError as error:
         reply = {"error": {"reason": error.reason, "line": error.line, "column": error.column}}
@@ -155,7 +155,8 @@ def _silence_output() -> None:
         os.dup2(null, descriptor)
 
 
-def _confine(limits: dict[str, Any]) -> None:
+def confine(limits: dict[str, Any]) -> None:
+    """Confine this process as every sandbox child is: limits first, then the audit hook."""
     cpu = max(1, int(limits["cpu_seconds"]))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     address_space = _address_space_bytes() + limits["memory_bytes"]
