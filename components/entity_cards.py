@@ -52,7 +52,9 @@ def value_html(value: Any) -> str:
 
 def entity_data(entity: Entity) -> Any:
     value = entity.value
-    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True)
+    return value
 
 
 def entity_card_html(entity: Entity) -> str:

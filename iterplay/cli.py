@@ -151,6 +151,8 @@ def _load_wrapper(schema_path: Path, target: str | None):
 
     kind = "json_schema" if schema_path.suffix.lower() == ".json" else "pydantic"
     schema = load_schema(schema_path.read_text(encoding="utf-8"), kind)
+    for note in schema.notes:
+        print(f"note: {note}", file=sys.stderr)
     names = [name.strip() for name in target.split(",") if name.strip()] if target else None
     return build_wrapper(select_targets(schema, names))
 

@@ -11,7 +11,7 @@ from iterplay.wrapper import Wrapper
 def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
     """One event as a JSON-ready dict, in the shape the CLI contract fixes."""
     if isinstance(event, Entity):
-        data = wrapper.element_adapter.dump_python(event.value, mode="json")
+        data = wrapper.element_adapter.dump_python(event.value, mode="json", by_alias=True)
         return {"type": "entity", "index": event.index, "data": data, "t": _round(event.t)}
     if isinstance(event, Invalid):
         return {

@@ -384,3 +384,26 @@ def test_a_reader_that_leaves_early_gets_no_traceback(server, files):
     )  # fmt: skip
     assert json.loads(reader.stdout)["type"] == "entity"
     assert "Traceback" not in reader.stderr
+
+
+def test_entity_lines_use_the_json_keys_the_model_produced(server, files, tmp_path):
+    schema = tmp_path / "ref.py"
+    schema.write_text(
+        "from pydantic import BaseModel, Field\n\n"
+        "class Ref(BaseModel):\n    from_: str = Field(alias='from')\n"
+    )
+    server.script("keys", Reply.from_text('{"tasks": [{"from": "Ann"}]}', channel="tool_call"))
+    run = extract_from(server, files, "keys", "--schema", str(schema))
+    assert run.of_type("entity")[0]["data"] == {"from": "Ann"}
+
+
+def test_a_round_trip_note_goes_to_stderr(server, files, tmp_path):
+    schema = tmp_path / "frozen.py"
+    schema.write_text(
+        "from pydantic import BaseModel, ConfigDict\n\n"
+        "class User(BaseModel):\n    model_config = ConfigDict(frozen=True)\n    name: str\n"
+    )
+    server.script("frozen", Reply.from_text('{"tasks": [{"name": "Ann"}]}', channel="tool_call"))
+    run = extract_from(server, files, "frozen", "--schema", str(schema))
+    assert run.of_type("entity")[0]["data"] == {"name": "Ann"}
+    assert "note: User: model_config frozen cannot be carried by JSON Schema" in run.stderr

@@ -629,3 +629,52 @@ def test_missing_pydantic_import_names_the_import_to_add():
     error = refusal("class User(BaseModel):\n    name: str\n")
     assert error.line == 1
     assert "from pydantic import BaseModel" in str(error)
+
+
+# -- the round trip through JSON Schema -------------------------------------------------------
+
+
+def test_a_setting_json_schema_cannot_carry_is_named_in_a_note():
+    schema = load("""
+        from pydantic import BaseModel, ConfigDict
+        class User(BaseModel):
+            model_config = ConfigDict(frozen=True)
+            name: str
+    """)
+    assert schema.notes == (
+        "User: model_config frozen cannot be carried by JSON Schema and is not applied",
+    )
+
+
+def test_a_schema_json_schema_carries_whole_has_no_notes():
+    schema = load("""
+        from typing import Optional
+        from pydantic import BaseModel, Field
+        class User(BaseModel):
+            name: str = Field(description="full name", min_length=1)
+            age: Optional[int] = None
+    """)
+    assert schema.notes == ()
+
+
+def test_strict_carries_over_as_a_setting():
+    schema = load("""
+        from pydantic import BaseModel, ConfigDict
+        class User(BaseModel):
+            model_config = ConfigDict(strict=True)
+            age: int
+    """)
+    with pytest.raises(ValidationError):
+        schema.models["User"].model_validate({"age": "10"})
+
+
+def test_inheritance_keeps_the_subclass_as_the_only_root():
+    schema = load("""
+        from pydantic import BaseModel
+        class Person(BaseModel):
+            name: str
+        class Employee(Person):
+            company: str
+    """)
+    assert schema.roots == ("Employee",)
+    assert set(schema.models["Employee"].model_fields) == {"name", "company"}
