@@ -157,3 +157,19 @@ def test_references_outside_the_document_are_refused(reference):
 def test_reference_to_a_missing_definition_is_refused():
     error = refusal(json.dumps({"type": "object", "properties": {"a": {"$ref": "#/$defs/No"}}}))
     assert "#/$defs/No" in str(error)
+
+
+@pytest.mark.parametrize("pattern", ["^(?=a)a+$", "^(?!x).*$", "(a)\\1", "(?<=a)b"])
+def test_patterns_only_the_backtracking_engine_runs_are_refused_with_their_place(pattern):
+    error = refusal(
+        json.dumps({"title": "A", "type": "object", "properties": {"x": {"pattern": pattern}}})
+    )
+    assert f"the pattern {json.dumps(pattern)} at properties/x needs look-around" in str(error)
+    assert "stall the server" in str(error)
+
+
+def test_patterns_the_linear_engine_runs_load():
+    properties = {"x": {"type": "string", "pattern": "^[a-z]+$"}}
+    schema = load({"title": "A", "type": "object", "properties": properties})
+    with pytest.raises(ValidationError):
+        schema.models["A"].model_validate({"x": "ABC"})

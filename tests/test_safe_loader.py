@@ -678,3 +678,9 @@ def test_inheritance_keeps_the_subclass_as_the_only_root():
     """)
     assert schema.roots == ("Employee",)
     assert set(schema.models["Employee"].model_fields) == {"name", "company"}
+
+
+def test_field_used_without_its_import_says_what_to_import():
+    error = refusal("from pydantic import BaseModel\nclass A(BaseModel):\n    x: int = Field(1)\n")
+    assert (error.line, error.column) == (3, 14)
+    assert "name 'Field' is not defined; add 'from pydantic import Field' at the top" in str(error)

@@ -22,6 +22,7 @@ def pydantic_source_from_json_schema(text: str) -> str:
     schema = _parse_object(text)
     _check_meta_schema(schema)
     _check_references_are_local(schema)
+    _check_patterns_run_in_linear_time(schema)
     return generate_pydantic_source(schema, from_models=False)
 
 
@@ -74,6 +75,39 @@ def _check_references_are_local(schema: dict[str, Any]) -> None:
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
+
+
+def _check_patterns_run_in_linear_time(schema: Any, path: str = "") -> None:
+    """Refuse patterns only Python's backtracking engine can run (look-around, back-references).
+
+    For those the generator selects ``regex_engine="python-re"``, with which a crafted value of a
+    few dozen characters can keep a server busy for seconds (see docs/security.md).
+    """
+    if isinstance(schema, dict):
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not _linear_engine_accepts(pattern):
+            raise SchemaError(
+                f"the pattern {json.dumps(pattern)} at {path or 'the top level'} needs "
+                "look-around or back-references, which only Python's backtracking regex engine "
+                "runs; that engine lets a crafted value stall the server, so it is refused for "
+                "shared schemas: rewrite the pattern without them"
+            )
+        for key, value in schema.items():
+            _check_patterns_run_in_linear_time(value, f"{path}/{key}" if path else str(key))
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            _check_patterns_run_in_linear_time(value, f"{path}/{index}")
+
+
+def _linear_engine_accepts(pattern: str) -> bool:
+    from pydantic_core import SchemaError as InvalidCoreSchema
+    from pydantic_core import SchemaValidator, core_schema
+
+    try:
+        SchemaValidator(core_schema.str_schema(pattern=pattern, regex_engine="rust-regex"))
+    except InvalidCoreSchema:
+        return False
+    return True
 
 
 def generate_pydantic_source(schema: dict[str, Any], *, from_models: bool) -> str:
