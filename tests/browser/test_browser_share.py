@@ -32,9 +32,14 @@ def test_share_link_reopens_the_edited_playground_in_a_fresh_browser(
     author.source_text.press("Control+Enter")
     author.choose_mode("json_schema")
     author.open_expander("Share this playground")
-    eventually(lambda: shared_state(author.share_link()).text == EDITED_TEXT)
+    # The editor and the text box each send their value when they change: wait for both.
+    eventually(
+        lambda: (
+            (shared_state(author.share_link()).schema, shared_state(author.share_link()).text)
+            == (EDITED_SCHEMA, EDITED_TEXT)
+        )
+    )
     link = author.share_link()
-    assert shared_state(link).schema == EDITED_SCHEMA
 
     reader = new_playground().open(link)
     assert reader.editor_text() == EDITED_SCHEMA
