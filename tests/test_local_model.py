@@ -170,7 +170,8 @@ def test_interrupt_during_start_up_stops_the_process(stand_in_server, monkeypatc
     pid_file = stand_in_server("import time; time.sleep(60)")
 
     def interrupted(base_url):
-        if pid_file.exists():
+        # The stand-in creates its pid file before it writes the pid: wait for the pid.
+        if pid_file.exists() and pid_file.read_text().strip():
             raise KeyboardInterrupt
         return False
 

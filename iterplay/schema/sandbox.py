@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from iterplay.errors import SchemaError
+from iterplay.schema.sandbox_worker import READY
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT = (
@@ -34,7 +35,9 @@ _BOOT = (
 )
 # Slack on top of the child's own wall limit before the worker itself counts as stuck.
 _WORKER_GRACE_SECONDS = 5.0
-_START_SECONDS = 60.0
+# Starting the worker imports pydantic and datamodel-code-generator: slow on a busy machine,
+# and not counted against a schema's limits.
+_START_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,8 @@ class SchemaSandbox:
 
     def _ask(self, request: bytes) -> dict[str, Any]:
         for attempt in range(2):
-            process = self._running()
             try:
+                process = self._running()
                 assert process.stdin is not None and process.stdout is not None
                 process.stdin.write(request)
                 process.stdin.flush()
@@ -147,6 +150,9 @@ class SchemaSandbox:
             env=scrubbed_environment(),
             close_fds=True,
         )
+        assert self._process.stdout is not None
+        if _read_line(self._process.stdout, _START_SECONDS).strip() != READY.encode():
+            raise OSError("the sandbox worker did not start")
         return self._process
 
     def _stop(self) -> None:

@@ -56,6 +56,7 @@ _REFUSED_EVENT_PREFIXES = (
     "pty.",
     "sqlite3.",
 )
+READY = "ready"
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _WARM_UP = "from pydantic import BaseModel, Field\nclass Warm(BaseModel):\n    x: str = Field('')\n"
 
@@ -68,6 +69,8 @@ def serve() -> None:
     """Answer requests from stdin until the server closes it (or dies: then stdin ends too)."""
     compile_untrusted(_WARM_UP, "pydantic")  # imports everything lazily loaded, before forking
     compile_untrusted('{"type": "object", "properties": {"a": {"type": "string"}}}', "json_schema")
+    sys.stdout.write(READY + "\n")
+    sys.stdout.flush()
     for line in sys.stdin.buffer:
         request = json.loads(line)
         reply = _answer_in_child(request)

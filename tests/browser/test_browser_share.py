@@ -64,3 +64,7 @@ def test_damaged_link_explains_itself_and_shows_the_default_playground(playgroun
     assert playground.editor_text() == PYDANTIC_SCHEMA
     expect(playground.source_text).to_have_value(SAMPLE_TEXT)
     expect(playground.extract_button).to_be_enabled()
+
+
+def _inputs(state) -> tuple:
+    return state.schema, state.text, state.mode
