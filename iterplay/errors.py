@@ -48,3 +48,7 @@ class LocalModelError(IterplayError):
 
 class ShareLinkError(IterplayError):
     """A share token is damaged, too large, or not one of ours."""
+
+
+class CasesError(IterplayError):
+    """A cases file (JSON Lines of texts and expected entities) cannot be read."""
