@@ -40,6 +40,17 @@ example:
 """
 
 
+EVAL_EPILOG = """\
+cases: JSON Lines, {"id": "...", "text": "...", "expected": [{...}, ...]} per line; a line
+{"settings": {"fields": {"age": {"compare": "tolerance", "tolerance": 0.01}, "note": "ignore"}}}
+sets per-field comparison (exact, normalized, tolerance, ignore).
+output: a table (per case, per field, overall), or with --json one report object:
+  {"overall": {"precision", "recall", "f1", "tp", "fp", "fn"}, "fields": {...}, "cases": [...],
+   "runs": N}
+exit status: 0; 1 when F1 is below --min-f1; 2 on an error (one {"type": "error"} line).
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iterplay",
@@ -66,19 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--target", metavar="NAME[,NAME]", help="model(s) to extract; default: the one root model"
     )
-    extract.add_argument("--base-url", help="OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
-    extract.add_argument("--api-key", help="API key (default: OPENAI_API_KEY)")
-    extract.add_argument("--model", help="model name (default: ITERPLAY_MODEL, or the provider's)")
-    extract.add_argument(
-        "--mode",
-        choices=list(MODES),
-        help="how the schema reaches the model (default: tools; json on the embedded model)",
-    )
-    extract.add_argument("--max-tokens", type=int, metavar="N")
-    extract.add_argument("--temperature", type=float, metavar="T")
+    _add_provider_options(extract)
     extract.add_argument(
         "--events", action="store_true", help="also print token and partial events"
     )
+    evaluation = commands.add_parser(
+        "eval",
+        help="run every case of a cases file and score the entities",
+        description="Run each case (a text and its expected entities) and report precision, "
+        "recall and F1, per case, per field and overall.",
+        epilog=EVAL_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluation.add_argument("--schema", required=True, type=Path, metavar="FILE")
+    evaluation.add_argument(
+        "--cases", required=True, type=Path, metavar="FILE.jsonl", help="JSON Lines of cases"
+    )
+    evaluation.add_argument("--target", metavar="NAME[,NAME]")
+    _add_provider_options(evaluation)
+    evaluation.add_argument("--repeat", type=int, default=1, metavar="N", help="runs per case")
+    evaluation.add_argument("--min-f1", type=float, metavar="X", help="exit 1 when F1 < X")
+    evaluation.add_argument("--json", action="store_true", help="one JSON report on stdout")
     serve = commands.add_parser(
         "serve-model",
         help="serve the embedded model as an OpenAI-compatible API in the foreground",
@@ -86,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     return parser  # fmt: skip
+
+
+def _add_provider_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
+    parser.add_argument("--api-key", help="API key (default: OPENAI_API_KEY)")
+    parser.add_argument("--model", help="model name (default: ITERPLAY_MODEL, or the provider's)")
+    parser.add_argument(
+        "--mode",
+        choices=list(MODES),
+        help="how the schema reaches the model (default: tools; json on the embedded model)",
+    )
+    parser.add_argument("--max-tokens", type=int, metavar="N")
+    parser.add_argument("--temperature", type=float, metavar="T")
 
 
 class JsonLines:
@@ -103,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve-model":
         return serve_model(args.port)
+    if args.command == "eval":
+        from iterplay.eval_command import run_eval
+
+        return run_eval(args, JsonLines(sys.stdout))
     try:
         return extract(args, JsonLines(sys.stdout))
     except BrokenPipeError:
