@@ -129,6 +129,7 @@ class ScriptedServer:
         self.sent: list[tuple[str, int, float]] = []
         self._on_sent = on_sent
         self._replies: dict[str, Reply] = {}
+        self._queued: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: _ScriptedHTTPServer | None = None
@@ -147,10 +148,19 @@ class ScriptedServer:
         with self._lock:
             self._replies[model] = reply
 
+    def script_sequence(self, model: str, replies: list[Reply]) -> None:
+        """Answer the next requests for ``model`` with ``replies`` in turn, then the last again."""
+        with self._lock:
+            self._queued[model] = list(replies[:-1])
+            self._replies[model] = replies[-1]
+
     def reply_for(self, model: object) -> Reply | None:
         """The reply scripted for ``model``; None for unknown (or non-string) models."""
+        if not isinstance(model, str):
+            return None
         with self._lock:
-            return self._replies.get(model) if isinstance(model, str) else None
+            queued = self._queued.get(model)
+            return queued.pop(0) if queued else self._replies.get(model)
 
     def models(self) -> list[str]:
         """Scripted model names, in the order they were first scripted."""
