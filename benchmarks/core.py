@@ -19,6 +19,10 @@ code under test for the GIL) and streams over loopback HTTP exactly as a provide
     ``iterplay extract`` subprocess, over a stream with pauses between elements.
 (d) For context: instructor's splitter (brace counting that rescans its buffer on every
     chunk), fed from the same SDK stream, against the floor.
+(e) Live scoring: the 2,000-element stream scored against 2,000 expected entities as it
+    arrives (figures asked for every 100 entities, as the playground redraws), against the same
+    run unscored. Once with every entity right, once with every tenth age wrong (those pair by
+    the assignment step).
 """
 
 from __future__ import annotations
@@ -45,10 +49,12 @@ from typing import Any
 import openai
 
 from iterplay.cli import JsonLines, build_parser, extract
+from iterplay.events import Entity
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest, build_payload
 from iterplay.run import run_extraction
 from iterplay.schema import load_schema, select_targets
+from iterplay.scoring import Case, ExpectedIndex, Scorer, check_case, comparer_for, entry_of
 from iterplay.stream import ElementSplitter
 from iterplay.testing import Piece, Reply
 from iterplay.wrapper import build_wrapper
@@ -256,6 +262,60 @@ def run_with_partials(url: str, workload: Workload, folder: Path) -> None:
     request = ExtractionRequest(wrapper=wrapper, text=text, model=workload.model)
     for _event in run_extraction(provider, request, partials=True):
         pass
+
+
+def expected_index(folder: Path, expected: list[dict]) -> ExpectedIndex:
+    """Built once per case, before any run (the playground when cases change, eval per case)."""
+    wrapper = build_wrapper(select_targets(load_schema((folder / "user.py").read_text())))
+    checked = check_case(Case("text", tuple(expected)), wrapper)
+    return ExpectedIndex(comparer_for(wrapper), checked.entries)
+
+
+def run_scored(url: str, workload: Workload, folder: Path, index: ExpectedIndex | None) -> None:
+    """The run the playground makes, scored live against a case (None: not scored)."""
+    schema = load_schema((folder / workload.schema).read_text(), "pydantic")
+    wrapper = build_wrapper(select_targets(schema))
+    provider = ProviderConfig(base_url=url, model=workload.model, api_key="bench")
+    request = ExtractionRequest(wrapper=wrapper, text="text", model=workload.model)
+    scorer = Scorer(index) if index is not None else None
+    entities = 0
+    for event in run_extraction(provider, request):
+        if isinstance(event, Entity):
+            entities += 1
+            if scorer is not None:
+                scorer.add(entry_of(event.value, wrapper))
+                if entities % 100 == 0:
+                    scorer.scoring()
+    if scorer is not None and scorer.scoring().counts.extracted != MANY:
+        raise RuntimeError("the scored run lost entities")
+
+
+def scoring_overhead(server: Server, folder: Path, reps: int) -> Section:
+    """(e): the scored run against the same run unscored."""
+    right = [json.loads(element) for element in small_elements(MANY)]
+    tenth_wrong = [
+        {**user, "age": user["age"] + 1} if i % 10 == 0 else user for i, user in enumerate(right)
+    ]
+    setup = timed(lambda: expected_index(folder, right))
+    indexes = {
+        "all right": expected_index(folder, right),
+        "tenth wrong": expected_index(folder, tenth_wrong),
+    }
+    steps = {
+        "unscored": lambda: run_scored(server.url, MANY_SMALL, folder, None),
+        "all right": lambda: run_scored(server.url, MANY_SMALL, folder, indexes["all right"]),
+        "tenth wrong": lambda: run_scored(server.url, MANY_SMALL, folder, indexes["tenth wrong"]),
+    }
+    m = interleaved_medians(steps, reps)
+    return Section(
+        f"(e) live scoring, {MANY:,} streamed entities against {MANY:,} expected",
+        [
+            Row("run_extraction, unscored", m["unscored"], m["unscored"]),
+            Row("scored, every entity right", m["all right"], m["unscored"], 1.1),
+            Row("scored, every tenth age wrong", m["tenth wrong"], m["unscored"], 1.1),
+            Row("once per case: checking and indexing the expected", setup, m["unscored"]),
+        ],
+    )
 
 
 def naive_consumer(url: str, workload: Workload, folder: Path) -> None:
@@ -516,6 +576,9 @@ def print_latency(latencies: list[float]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5, help="repetitions per figure (median)")
+    parser.add_argument(
+        "--only-scoring", action="store_true", help="measure only (e), live scoring"
+    )
     options = parser.parse_args()
     started = time.perf_counter()
     latency, closing = latency_reply()
@@ -531,12 +594,16 @@ def main() -> int:
         (folder / "note.py").write_text(NOTE_SCHEMA)
         (folder / "text").write_text("Jason is 10 and John is 30.")
         with scripted_server(folder, replies) as server:
+            if options.only_scoring:
+                print_section(scoring_overhead(server, folder, options.reps))
+                return 0
             for section in end_to_end(server, folder, options.reps):
                 print_section(section)
             print_section(subprocess_cross_check(server, folder, SUBPROCESS_REPS))
             print_section(splitter_scaling(options.reps))
             print_latency(entity_latency(server, folder, closing))
             print_section(naive_vs_floor(server, folder))
+            print_section(scoring_overhead(server, folder, options.reps))
     print(f"total: {time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.1f}")
     return 0
 

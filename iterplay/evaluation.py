@@ -16,7 +16,16 @@ from iterplay.errors import ProviderError
 from iterplay.events import Entity, Failed, Finished, Invalid
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
-from iterplay.scoring import CaseSet, CheckedCase, Counts, Mark, Scorer, check_case, comparer_for
+from iterplay.scoring import (
+    CaseSet,
+    CheckedCase,
+    Counts,
+    ExpectedIndex,
+    Mark,
+    Scorer,
+    check_case,
+    comparer_for,
+)
 from iterplay.scoring.cases import entry_of
 from iterplay.wrapper import Wrapper
 
@@ -121,6 +130,7 @@ def evaluate(
     total, done = len(checked) * settings.repeat, 0
     reports = []
     for item in checked:
+        index = ExpectedIndex(comparer, item.entries)
         runs = []
         for _ in range(settings.repeat):
             request = ExtractionRequest(
@@ -132,7 +142,7 @@ def evaluate(
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
             )
-            scorer = Scorer(comparer, item.entries)
+            scorer = Scorer(index)
             runs.append(_scored_run(run_events(provider, request), scorer, wrapper, item))
             done += 1
             on_run(done, total)

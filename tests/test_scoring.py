@@ -13,6 +13,7 @@ from iterplay.scoring import (
     CaseSet,
     Compare,
     Counts,
+    ExpectedIndex,
     FieldRule,
     Mark,
     Scorer,
@@ -43,7 +44,7 @@ def score(extracted, expected, wrapper=USERS, rules=None, invalid: int = 0):
     """Feed ``extracted`` dicts (and ``invalid`` failed elements) to a scorer; its scoring."""
     checked = check_case(Case("text", tuple(expected)), wrapper)
     assert checked.errors == ()
-    scorer = Scorer(comparer_for(wrapper, rules), checked.entries)
+    scorer = Scorer(ExpectedIndex(comparer_for(wrapper, rules), checked.entries))
     for data in extracted:
         scorer.add(entry_of(wrapper.element_adapter.validate_python(data), wrapper))
     for _ in range(invalid):
@@ -204,13 +205,13 @@ def test_scores_from_incremental_updates_equal_scores_computed_at_the_end(
     extracted, expected, random
 ):
     checked = check_case(Case("t", tuple(expected)), USERS)
-    live = Scorer(comparer_for(USERS), checked.entries)
+    live = Scorer(ExpectedIndex(comparer_for(USERS), checked.entries))
     for data in extracted:
         live.add(entry_of(USERS.element_adapter.validate_python(data), USERS))
         live.scoring()  # asked for figures while streaming
     shuffled = list(extracted)
     random.shuffle(shuffled)
-    at_end = Scorer(comparer_for(USERS), checked.entries)
+    at_end = Scorer(ExpectedIndex(comparer_for(USERS), checked.entries))
     for data in shuffled:
         at_end.add(entry_of(USERS.element_adapter.validate_python(data), USERS))
     assert live.scoring().counts == at_end.scoring().counts
@@ -258,3 +259,10 @@ def test_an_expected_entity_that_does_not_validate_is_an_error_on_its_case():
 def test_case_set_keeps_cases_in_order():
     case_set = CaseSet((Case("a"), Case("b")))
     assert [case.text for case in case_set.cases] == ["a", "b"]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_the_ascii_fast_path_normalizes_as_unicode_does(text):
+    from iterplay.scoring.fields import _normalize_unicode
+
+    assert normalize_text(text) == _normalize_unicode(text)

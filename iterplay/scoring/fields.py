@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +26,8 @@ from typing import Any
 
 DEFAULT_TOLERANCE = 1e-6
 _SPACES = re.compile(r"\s+")
+# ASCII punctuation, symbols and spaces: what the Unicode categories P*, S* and spaces hold there.
+_ASCII_EDGE_MARKS = string.punctuation + string.whitespace
 
 
 class Compare(StrEnum):
@@ -47,6 +50,12 @@ class FieldRule:
 
 def normalize_text(text: str) -> str:
     """The form two strings are compared in: NFKC, casefolded, spaces collapsed, no edge marks."""
+    if text.isascii():  # NFKC and casefold change nothing else in ASCII: the common case, fast
+        return _SPACES.sub(" ", text.lower()).strip(_ASCII_EDGE_MARKS)
+    return _normalize_unicode(text)
+
+
+def _normalize_unicode(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     collapsed = _SPACES.sub(" ", folded).strip()
     start, end = 0, len(collapsed)

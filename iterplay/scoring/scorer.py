@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from iterplay.scoring.fields import Compare, FieldRule, ValueComparer, normalize_text
+from iterplay.scoring.fields import (
+    DEFAULT_TOLERANCE,
+    Compare,
+    FieldRule,
+    ValueComparer,
+    normalize_text,
+)
 
 
 class Mark(StrEnum):
@@ -144,6 +150,8 @@ class EntityComparer:
         self._schemas = schemas
         self._comparers = {model: ValueComparer(schema) for model, schema in schemas.items()}
         self.rules = rules or {}
+        self._property_schemas: dict[tuple[str, str], dict[str, Any]] = {}
+        self._plans: dict[str, list[tuple[str, bool, bool]]] = {}
         names: dict[str, None] = {}
         for model, schema in schemas.items():
             names.update(
@@ -154,14 +162,18 @@ class EntityComparer:
         )
 
     def rule(self, name: str) -> FieldRule:
-        return self.rules.get(name, FieldRule())
+        return self.rules.get(name, _DEFAULT_RULE)
 
     def property_schema(self, model: str, name: str) -> dict[str, Any]:
-        comparer = self._comparers.get(model)
-        if comparer is None:
-            return {}
-        properties = comparer.resolve(self._schemas[model]).get("properties", {})
-        return comparer.resolve(properties.get(name, {}))
+        key = (model, name)
+        if key not in self._property_schemas:
+            comparer = self._comparers.get(model)
+            schema: dict[str, Any] = {}
+            if comparer is not None:
+                properties = comparer.resolve(self._schemas[model]).get("properties", {})
+                schema = comparer.resolve(properties.get(name, {}))
+            self._property_schemas[key] = schema
+        return self._property_schemas[key]
 
     def field_equal(self, left: Entry, right: Entry, name: str) -> bool:
         if left.model != right.model:
@@ -179,94 +191,144 @@ class EntityComparer:
     def equal_fields(self, left: Entry, right: Entry) -> tuple[str, ...]:
         return tuple(name for name in self.field_names if self.field_equal(left, right, name))
 
-    def index_key(self, entry: Entry, name: str) -> Any:
-        """A hashable form equal values share, or None where only a scan can tell (numbers
-        within a tolerance, nested values)."""
-        value = entry.data.get(name)
-        rule = self.rule(name)
-        schema = self.property_schema(entry.model, name)
-        if rule.compare is Compare.EXACT:
-            return (entry.model, json.dumps(value, sort_keys=True))
-        if isinstance(value, dict | list) or _is_number(value):
-            return None
-        if isinstance(value, str) and (
-            rule.compare is Compare.NORMALIZED
-            or not ("format" in schema or "enum" in schema or "const" in schema)
-        ):
-            return (entry.model, "s", normalize_text(value))
-        return (entry.model, "v", json.dumps(value))
+    def index_keys(self, entry: Entry) -> tuple[Any, ...]:
+        """Per field, a hashable form that values equal under the field's rule share (numbers:
+        their exact value; the index finds those within the tolerance), or None for nested
+        values, which only a comparison can tell apart. Called once per arriving entity."""
+        plan = self._plans.get(entry.model)
+        if plan is None:
+            plan = self._plans[entry.model] = self._key_plan(entry.model)
+        data, model = entry.data, entry.model
+        keys: list[Any] = []
+        for name, exact, normalized in plan:
+            value = data.get(name)
+            kind = type(value)
+            if exact:
+                keys.append((model, "x", json.dumps(value, sort_keys=True)))
+            elif kind is str:
+                keys.append(
+                    (model, "s", normalize_text(value)) if normalized else (model, "v", value)
+                )
+            elif kind is int or kind is float:
+                keys.append((model, "n", float(value)))
+            elif kind is dict or kind is list:
+                keys.append(None)
+            else:
+                keys.append((model, "v", json.dumps(value)))
+        return tuple(keys)
+
+    def _key_plan(self, model: str) -> list[tuple[str, bool, bool]]:
+        """Per field: compared exactly as JSON; strings compared normalized."""
+        plan = []
+        for name in self.field_names:
+            rule = self.rule(name)
+            schema = self.property_schema(model, name)
+            typed = "format" in schema or "enum" in schema or "const" in schema
+            normalized = rule.compare is Compare.NORMALIZED or (
+                rule.compare is Compare.AUTO and not typed
+            )
+            plan.append((name, rule.compare is Compare.EXACT, normalized))
+        return plan
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-class _ExpectedIndex:
-    """Where each field's values sit among the expected entries, for look-ups per arrival."""
+_DEFAULT_RULE = FieldRule()
+
+
+class ExpectedIndex:
+    """Where each field's values sit among one case's expected entries, for look-ups per
+    arrival. Built once per case and shared by every run of it (``Scorer`` only reads it).
+
+    Values with the same index key are equal without a comparison; numbers within a tolerance
+    of each other are found in a sorted list and compared; nested values are compared with
+    every expected entry.
+    """
 
     def __init__(self, comparer: EntityComparer, expected: Sequence[Entry]) -> None:
-        self._comparer = comparer
-        self._expected = expected
+        self.comparer = comparer
+        self.expected = tuple(expected)
         self._by_key: dict[tuple[str, Any], list[int]] = {}
         self._numbers: dict[tuple[str, str], list[tuple[float, int]]] = {}
-        self._scanned: list[str] = []
-        for name in comparer.field_names:
-            keys = [comparer.index_key(entry, name) for entry in expected]
-            values = [entry.data.get(name) for entry in expected]
-            nested = [
-                key is None and not _is_number(value) and value is not None
-                for key, value in zip(keys, values, strict=True)
-            ]
-            if any(nested):
-                self._scanned.append(name)
+        self._scanned: set[str] = set()
+        entry_keys = [comparer.index_keys(entry) for entry in self.expected]
+        for field_number, name in enumerate(comparer.field_names):
+            keys = [each[field_number] for each in entry_keys]
+            if any(key is None for key in keys):
+                self._scanned.add(name)
                 continue
-            for position, (entry, key) in enumerate(zip(expected, keys, strict=True)):
-                if key is None and _is_number(values[position]):
+            for position, (entry, key) in enumerate(zip(self.expected, keys, strict=True)):
+                self._by_key.setdefault((name, key), []).append(position)
+                value = entry.data.get(name)
+                if _is_number(value):
                     self._numbers.setdefault((name, entry.model), []).append(
-                        (float(values[position]), position)
+                        (float(value), position)
                     )
-                else:
-                    self._by_key.setdefault((name, key), []).append(position)
         for numbers in self._numbers.values():
             numbers.sort()
+        # Whole entries by all their keys at once: a correct entity is found in one look-up.
+        self._by_keys: dict[tuple[Any, ...], list[int]] = {}
+        if not self._scanned:
+            for position, keys in enumerate(entry_keys):
+                self._by_keys.setdefault(keys, []).append(position)
 
-    def equal_counts(self, entry: Entry) -> dict[int, int]:
+    def equal_entries(self, keys: tuple[Any, ...]) -> list[int]:
+        """Expected entries equal to the entry with these keys in every field."""
+        return self._by_keys.get(keys, [])
+
+    def equal_counts(self, entry: Entry, keys: tuple[Any, ...]) -> dict[int, int]:
         """For each expected entry sharing at least one field value: how many it shares."""
         counts: dict[int, int] = {}
-        for name in self._comparer.field_names:
-            for position in self._candidates(entry, name):
-                if self._comparer.field_equal(entry, self._expected[position], name):
+        for name, key in zip(self.comparer.field_names, keys, strict=True):
+            if name in self._scanned:
+                for position, other in enumerate(self.expected):
+                    if self.comparer.field_equal(entry, other, name):
+                        counts[position] = counts.get(position, 0) + 1
+                continue
+            for position in self._by_key.get((name, key), ()) if key is not None else ():
+                counts[position] = counts.get(position, 0) + 1
+            for position in self._near_numbers(entry, name):
+                if self.comparer.field_equal(entry, self.expected[position], name):
                     counts[position] = counts.get(position, 0) + 1
         return counts
 
-    def _candidates(self, entry: Entry, name: str) -> Sequence[int]:
-        if name in self._scanned:
-            return range(len(self._expected))
-        key = self._comparer.index_key(entry, name)
-        if key is not None:
-            return self._by_key.get((name, key), [])
+    def _near_numbers(self, entry: Entry, name: str) -> list[int]:
+        """Expected numbers close to this one but not equal to it: the tolerance decides."""
         value = entry.data.get(name)
-        if _is_number(value):
-            numbers = self._numbers.get((name, entry.model), [])
-            width = abs(float(value)) * max(self._comparer.rule(name).tolerance, 1e-6) * 2
-            low = bisect.bisect_left(numbers, (float(value) - width, -1))
-            high = bisect.bisect_right(numbers, (float(value) + width, len(self._expected)))
-            return [position for _, position in numbers[low:high]]
-        return []
+        rule = self.comparer.rule(name)
+        if not _is_number(value) or rule.compare is Compare.EXACT:
+            return []
+        number = float(value)
+        numbers = self._numbers.get((name, entry.model), [])
+        width = abs(number) * max(rule.tolerance, DEFAULT_TOLERANCE) * 2
+        low = bisect.bisect_left(numbers, (number - width, -1))
+        high = bisect.bisect_right(numbers, (number + width, len(self.expected)))
+        return [position for other, position in numbers[low:high] if other != number]
+
+
+_INVALID = Verdict(Mark.INVALID)
+_INVENTED = Verdict(Mark.INVENTED)
 
 
 class Scorer:
     """Scores one run of one case while it streams: ``add`` each element, ask ``scoring``."""
 
-    def __init__(self, comparer: EntityComparer, expected: Sequence[Entry]) -> None:
-        self._comparer = comparer
-        self._expected = tuple(expected)
-        self._index = _ExpectedIndex(comparer, self._expected)
-        self._width = len(comparer.field_names)
+    def __init__(self, index: ExpectedIndex) -> None:
+        self._comparer = index.comparer
+        self._expected = index.expected
+        self._index = index
+        self._width = len(index.comparer.field_names)
         self._elements: list[Entry | None] = []  # None: failed validation
         self._shared: list[dict[int, int]] = []
         self._exact: dict[int, int] = {}  # element -> expected, step 1
         self._exact_taken: set[int] = set()
+        # Marks that no later element can change (step 1 pairs, invalid elements); None for the
+        # rest, which step 2 decides each time figures are asked for.
+        self._settled: list[Verdict | None] = []
+        self._residual: list[int] = []
+        self._differences: dict[tuple[int, int], tuple[str, ...]] = {}
 
     def add(self, entry: Entry | None) -> Verdict:
         """Take one element (None if it failed validation); its mark as far as known now."""
@@ -274,8 +336,13 @@ class Scorer:
         self._elements.append(entry)
         if entry is None:
             self._shared.append({})
-            return Verdict(Mark.INVALID)
-        shared = self._index.equal_counts(entry)
+            self._settled.append(_INVALID)
+            return _INVALID
+        keys = self._comparer.index_keys(entry)
+        for expected in self._index.equal_entries(keys):
+            if expected not in self._exact_taken:
+                return self._settle_exact(position, expected)
+        shared = self._index.equal_counts(entry, keys)
         self._shared.append(shared)
         for expected, count in shared.items():
             if (
@@ -283,49 +350,51 @@ class Scorer:
                 and expected not in self._exact_taken
                 and self._expected[expected].model == entry.model
             ):
-                self._exact[position] = expected
-                self._exact_taken.add(expected)
-                return Verdict(Mark.CORRECT, expected)
+                return self._settle_exact(position, expected)
+        self._settled.append(None)
+        self._residual.append(position)
         best = max(shared, key=lambda j: (shared[j], -j), default=None)
         if best is None:
             return Verdict(Mark.INVENTED)
         differing = self._differing(entry, self._expected[best])
         return Verdict(Mark.PARTIAL, best, differing)
 
+    def _settle_exact(self, position: int, expected: int) -> Verdict:
+        if len(self._shared) == position:
+            self._shared.append({expected: self._width})
+        self._exact[position] = expected
+        self._exact_taken.add(expected)
+        verdict = Verdict(Mark.CORRECT, expected)
+        self._settled.append(verdict)
+        return verdict
+
     def scoring(self) -> Scoring:
         """Figures and marks for everything added so far."""
-        pairs = dict(self._exact)
-        pairs.update(self._assign_the_rest())
-        fields = dict.fromkeys(self._comparer.field_names, 0)
-        verdicts: list[Verdict] = []
-        for position, entry in enumerate(self._elements):
-            if entry is None:
-                verdicts.append(Verdict(Mark.INVALID))
-                continue
+        pairs = self._assign_the_rest()
+        verdicts = list(self._settled)
+        fields = dict.fromkeys(self._comparer.field_names, len(self._exact))
+        for position in self._residual:
             expected = pairs.get(position)
             if expected is None:
-                verdicts.append(Verdict(Mark.INVENTED))
+                verdicts[position] = _INVENTED
                 continue
-            differing = (
-                () if position in self._exact else self._differing(entry, self._expected[expected])
-            )
+            differing = self._differing_pair(position, expected)
             for name in self._comparer.field_names:
                 if name not in differing:
                     fields[name] += 1
             mark = Mark.PARTIAL if differing else Mark.CORRECT
-            verdicts.append(Verdict(mark, expected, differing))
-        correct = sum(verdict.mark is Mark.CORRECT for verdict in verdicts)
+            verdicts[position] = Verdict(mark, expected, differing)
+        correct = len(self._exact) + sum(
+            verdicts[position].mark is Mark.CORRECT
+            for position in pairs  # type: ignore[union-attr]
+        )
         counts = Counts(len(self._elements), len(self._expected), correct, fields)
-        paired = set(pairs.values())
+        paired = self._exact_taken | set(pairs.values())
         missed = tuple(j for j in range(len(self._expected)) if j not in paired)
-        return Scoring(counts, tuple(verdicts), missed)
+        return Scoring(counts, tuple(verdicts), missed)  # type: ignore[arg-type]
 
     def _assign_the_rest(self) -> dict[int, int]:
-        rows = [
-            i
-            for i, entry in enumerate(self._elements)
-            if entry is not None and i not in self._exact
-        ]
+        rows = list(self._residual)
         columns = [j for j in range(len(self._expected)) if j not in self._exact_taken]
         if not rows or not columns:
             return {}
@@ -343,6 +412,15 @@ class Scorer:
             for r, c in zip(chosen_rows, chosen_columns, strict=True)
             if weights[r, c] > 0
         }
+
+    def _differing_pair(self, position: int, expected: int) -> tuple[str, ...]:
+        """The fields in which element and expected entry differ; asked again on every redraw."""
+        key = (position, expected)
+        if key not in self._differences:
+            entry = self._elements[position]
+            assert entry is not None
+            self._differences[key] = self._differing(entry, self._expected[expected])
+        return self._differences[key]
 
     def _differing(self, entry: Entry, expected: Entry) -> tuple[str, ...]:
         equal = set(self._comparer.equal_fields(entry, expected))
