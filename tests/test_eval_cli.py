@@ -48,8 +48,8 @@ def iterplay_eval(server: ScriptedServer, model: str, files, *args: str):
 
 
 def test_json_report_has_exact_figures(scripted_server, files):
-    scripted_server.script_sequence(
-        "known", [tasks(("Jason", 10), ("John", 30)), tasks(("Mary", 41), ("Zed", 5))]
+    scripted_server.script(
+        "known", tasks(("Jason", 10), ("John", 30)), tasks(("Mary", 41), ("Zed", 5))
     )
     completed = iterplay_eval(scripted_server, "known", files, "--json")
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -69,9 +69,7 @@ def test_json_report_has_exact_figures(scripted_server, files):
 
 
 def test_table_shows_cases_fields_and_overall(scripted_server, files):
-    scripted_server.script_sequence(
-        "table", [tasks(("Jason", 10), ("John", 30)), tasks(("Mary", 42))]
-    )
+    scripted_server.script("table", tasks(("Jason", 10), ("John", 30)), tasks(("Mary", 42)))
     completed = iterplay_eval(scripted_server, "table", files)
     assert completed.returncode == 0
     lines = completed.stdout.splitlines()
@@ -83,22 +81,20 @@ def test_table_shows_cases_fields_and_overall(scripted_server, files):
 
 @pytest.mark.parametrize(("minimum", "status"), [("0.5", 0), ("0.6", 1)])
 def test_min_f1_sets_the_exit_status(scripted_server, files, minimum, status):
-    scripted_server.script_sequence(
-        "gate", [tasks(("Jason", 10), ("John", 30)), tasks(("Mary", 41), ("Zed", 5))]
+    scripted_server.script(
+        "gate", tasks(("Jason", 10), ("John", 30)), tasks(("Mary", 41), ("Zed", 5))
     )
     completed = iterplay_eval(scripted_server, "gate", files, "--json", "--min-f1", minimum)
     assert completed.returncode == status
 
 
 def test_repeat_counts_how_many_runs_found_each_expected_entity(scripted_server, files):
-    scripted_server.script_sequence(
+    scripted_server.script(
         "wobbly",
-        [
-            tasks(("Jason", 10), ("John", 30)),
-            tasks(("Jason", 10)),
-            tasks(("Mary", 42)),
-            tasks(("Mary", 42)),
-        ],
+        tasks(("Jason", 10), ("John", 30)),
+        tasks(("Jason", 10)),
+        tasks(("Mary", 42)),
+        tasks(("Mary", 42)),
     )
     report = json.loads(
         iterplay_eval(scripted_server, "wobbly", files, "--json", "--repeat", "2").stdout

@@ -128,8 +128,7 @@ class ScriptedServer:
         self.requests: list[dict[str, Any]] = []
         self.sent: list[tuple[str, int, float]] = []
         self._on_sent = on_sent
-        self._replies: dict[str, Reply] = {}
-        self._queued: dict[str, list[Reply]] = {}
+        self._replies: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: _ScriptedHTTPServer | None = None
@@ -143,24 +142,18 @@ class ScriptedServer:
             raise RuntimeError("the scripted server has not been started")
         return self._url
 
-    def script(self, model: str, reply: Reply) -> None:
-        """Answer requests for ``model`` with ``reply`` from now on."""
+    def script(self, model: str, reply: Reply, *later: Reply) -> None:
+        """Answer requests for ``model`` with ``reply`` from now on (then ``later``, in order)."""
         with self._lock:
-            self._replies[model] = reply
-
-    def script_sequence(self, model: str, replies: list[Reply]) -> None:
-        """Answer the next requests for ``model`` with ``replies`` in turn, then the last again."""
-        with self._lock:
-            self._queued[model] = list(replies[:-1])
-            self._replies[model] = replies[-1]
+            self._replies[model] = [reply, *later]
 
     def reply_for(self, model: object) -> Reply | None:
-        """The reply scripted for ``model``; None for unknown (or non-string) models."""
-        if not isinstance(model, str):
-            return None
+        """The reply for the next request naming ``model``; None for unknown models."""
         with self._lock:
-            queued = self._queued.get(model)
-            return queued.pop(0) if queued else self._replies.get(model)
+            replies = self._replies.get(model) if isinstance(model, str) else None
+            if not replies:
+                return None
+            return replies.pop(0) if len(replies) > 1 else replies[0]
 
     def models(self) -> list[str]:
         """Scripted model names, in the order they were first scripted."""

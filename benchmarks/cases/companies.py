@@ -1,0 +1,11 @@
+from pydantic import BaseModel
+
+
+class Address(BaseModel):
+    city: str
+    country: str
+
+
+class Company(BaseModel):
+    name: str
+    address: Address

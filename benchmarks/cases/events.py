@@ -1,0 +1,6 @@
+from pydantic import BaseModel
+
+
+class Event(BaseModel):
+    name: str
+    city: str

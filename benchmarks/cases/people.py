@@ -1,0 +1,6 @@
+from pydantic import BaseModel
+
+
+class Person(BaseModel):
+    name: str
+    age: int
