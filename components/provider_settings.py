@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components.playground_state import Input, default_input, keep
 from iterplay.provider import DEFAULT_OPENAI_MODEL, OPENAI_BASE_URL
 from iterplay.request import MODES
 
@@ -58,17 +59,13 @@ def server_settings() -> Mapping[str, str]:
 def _session_defaults(settings: Mapping[str, str]) -> None:
     """Seed widget values once, so widgets never get both a default and a session value."""
     remote_configured = bool(settings.get("OPENAI_BASE_URL") or settings.get("OPENAI_API_KEY"))
-    state = st.session_state
-    state.setdefault("provider_kind", REMOTE if remote_configured else EMBEDDED)
-    state.setdefault("base_url", settings.get("OPENAI_BASE_URL", OPENAI_BASE_URL))
-    state.setdefault(
-        "model_name",
-        state.get("shared_model") or settings.get("ITERPLAY_MODEL", DEFAULT_OPENAI_MODEL),
-    )
-    state.setdefault("mode_embedded", "json")
-    state.setdefault("mode_remote", "tools")
-    state.setdefault("temperature", 0.0)
-    state.setdefault("max_tokens", 1024)
+    default_input(Input.PROVIDER_KIND, REMOTE if remote_configured else EMBEDDED)
+    default_input(Input.BASE_URL, settings.get("OPENAI_BASE_URL", OPENAI_BASE_URL))
+    default_input(Input.MODEL_NAME, settings.get("ITERPLAY_MODEL", DEFAULT_OPENAI_MODEL))
+    default_input(Input.MODE_EMBEDDED, "json")
+    default_input(Input.MODE_REMOTE, "tools")
+    default_input(Input.TEMPERATURE, 0.0)
+    default_input(Input.MAX_TOKENS, 1024)
 
 
 def provider_settings() -> ProviderChoice:
@@ -77,7 +74,13 @@ def provider_settings() -> ProviderChoice:
     _session_defaults(settings)
     with st.sidebar:
         st.header("Provider")
-        kind = st.radio("Model provider", [EMBEDDED, REMOTE], key="provider_kind")
+        kind = st.radio(
+            "Model provider",
+            [EMBEDDED, REMOTE],
+            key=Input.PROVIDER_KIND,
+            on_change=keep,
+            args=(Input.PROVIDER_KIND,),
+        )
         embedded = kind == EMBEDDED
         if embedded:
             st.info(TINY_MODEL_NOTE, icon="🐣")
@@ -85,17 +88,34 @@ def provider_settings() -> ProviderChoice:
         else:
             base_url, api_key, model = _remote_fields(settings)
         st.header("Request")
+        mode_key = Input.MODE_EMBEDDED if embedded else Input.MODE_REMOTE
         mode = st.selectbox(
             "Mode",
             list(MODES),
-            key=f"mode_{'embedded' if embedded else 'remote'}",
+            key=mode_key,
+            on_change=keep,
+            args=(mode_key,),
             format_func=lambda name: f"{name} — {MODES[name].summary}",
             help="How the schema reaches the model. The embedded model does best with json "
             "(schema-constrained decoding) or tools.",
         )
-        temperature = st.slider("Temperature", 0.0, 2.0, step=0.05, key="temperature")
+        temperature = st.slider(
+            "Temperature",
+            0.0,
+            2.0,
+            step=0.05,
+            key=Input.TEMPERATURE,
+            on_change=keep,
+            args=(Input.TEMPERATURE,),
+        )
         max_tokens = st.number_input(
-            "Max tokens", min_value=16, max_value=32_000, step=64, key="max_tokens"
+            "Max tokens",
+            min_value=16,
+            max_value=32_000,
+            step=64,
+            key=Input.MAX_TOKENS,
+            on_change=keep,
+            args=(Input.MAX_TOKENS,),
         )
     return ProviderChoice(
         embedded, base_url, api_key, model, mode, float(temperature), int(max_tokens)
@@ -105,7 +125,9 @@ def provider_settings() -> ProviderChoice:
 def _remote_fields(settings: Mapping[str, str]) -> tuple[str, str, str]:
     base_url = st.text_input(
         "Base URL",
-        key="base_url",
+        key=Input.BASE_URL,
+        on_change=keep,
+        args=(Input.BASE_URL,),
         help="Any OpenAI-compatible /v1 endpoint: OpenAI, Ollama, vLLM, LM Studio, llama.cpp, "
         "OpenRouter...",
     )
@@ -113,9 +135,11 @@ def _remote_fields(settings: Mapping[str, str]) -> tuple[str, str, str]:
     typed_key = st.text_input(
         "API key",
         type="password",
-        key="api_key",
+        key=Input.API_KEY,
+        on_change=keep,
+        args=(Input.API_KEY,),
         placeholder="configured on the server" if server_key else "sk-...",
         help="Kept in this browser session only; never put in links or logs.",
     )
-    model = st.text_input("Model", key="model_name")
+    model = st.text_input("Model", key=Input.MODEL_NAME, on_change=keep, args=(Input.MODEL_NAME,))
     return base_url.strip(), typed_key or server_key, model.strip()

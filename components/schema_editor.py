@@ -1,8 +1,10 @@
 """The schema editor: pydantic or JSON Schema in an ace editor, errors shown inline.
 
-The editor is seeded once per (kind, version) and never fed its own output back: streamlit-ace
-remounts when its arguments change, which would move the cursor while typing. Loading a share
-link bumps the version to seed it afresh.
+Each kind's text lives in session state (``Kept.SCHEMA_TEXTS``), not in the editor widget. A
+mounted editor keeps its key and its seed text: streamlit-ace is never fed its own output back,
+which would remount it and move the cursor while typing. A fresh editor, seeded with the current
+text, is mounted for the other kind, after the text was replaced (a share link, a kind switch),
+or when Streamlit dropped the old one's state because another page was shown.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit_ace import st_ace
 
+from components.playground_state import Input, Kept, keep, set_input
 from iterplay.errors import SchemaError
 from iterplay.examples import SCHEMA_EXAMPLES
 from iterplay.schema import LoadedSchema, load_schema
+from iterplay.schema_kind import SchemaConversion, convert_schema, guess_schema_kind, other_kind
 from iterplay.wrapper import Wrapper, build_wrapper
 
 KIND_LABELS = {"pydantic": "Pydantic", "json_schema": "JSON Schema"}
+KIND_LOOKS = {"pydantic": "Python", "json_schema": "JSON"}
 EDITOR_LANGUAGE = {"pydantic": "python", "json_schema": "json"}
 
 
@@ -33,8 +38,28 @@ class SchemaState:
     error: str | None
 
 
-def schema_text_key(kind: str) -> str:
-    return f"schema_text_{kind}"
+@dataclass(frozen=True)
+class EditorMount:
+    """The ace editor on the page: the kind it edits and the text it was seeded with."""
+
+    number: int
+    kind: str
+    seed: str
+
+    @property
+    def key(self) -> str:
+        return f"schema_editor_{self.kind}_{self.number}"
+
+
+def schema_texts() -> dict[str, str]:
+    """Each kind's current text, starting from the examples."""
+    return st.session_state.setdefault(Kept.SCHEMA_TEXTS, dict(SCHEMA_EXAMPLES))
+
+
+def replace_schema_text(kind: str, text: str) -> None:
+    """Put ``text`` in ``kind``'s editor (the next editor drawn is seeded with it)."""
+    schema_texts()[kind] = text
+    st.session_state.pop(Kept.EDITOR, None)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -50,14 +75,16 @@ def schema_editor() -> SchemaState:
         list(KIND_LABELS),
         format_func=KIND_LABELS.get,
         horizontal=True,
-        key="schema_kind",
+        key=Input.SCHEMA_KIND,
+        on_change=_carry_schema_across,
     )
-    text_key = schema_text_key(kind)
-    st.session_state.setdefault(text_key, SCHEMA_EXAMPLES[kind])
-    version = st.session_state.setdefault("editor_version", 0)
-    seed = st.session_state.setdefault(f"editor_seed_{kind}_{version}", st.session_state[text_key])
+    note_slot = st.empty()  # always there, so a note does not move what follows it
+    if note := st.session_state.pop(Kept.SCHEMA_NOTE, None):
+        note_slot.info(note, icon="🔁")
+    texts = schema_texts()
+    mount = _editor_mount(kind, texts[kind])
     text = st_ace(
-        value=seed,
+        value=mount.seed,
         language=EDITOR_LANGUAGE[kind],
         theme="tomorrow",
         keybinding="vscode",
@@ -66,16 +93,17 @@ def schema_editor() -> SchemaState:
         font_size=14,
         tab_size=4,
         auto_update=True,
-        key=f"schema_editor_{kind}_{version}",
+        key=mount.key,
     )
     if text is not None:
-        st.session_state[text_key] = text
-    text = st.session_state[text_key]
+        texts[kind] = text
+    text = texts[kind]
     st.caption("Edits apply as you type (or press Ctrl+Enter).")
     try:
         schema = _cached_load(text, kind)
     except SchemaError as error:
         st.error(f"**Schema error** — {error}", icon="🚫")
+        _offer_other_kind(kind, text)
         return SchemaState(kind, text, None, (), None, str(error))
     _round_trip_notes(schema)
     if kind == "json_schema":
@@ -100,13 +128,72 @@ def _round_trip_notes(schema: LoadedSchema) -> None:
             st.text(note)
 
 
+def _editor_mount(kind: str, text: str) -> EditorMount:
+    """The mounted editor, or a fresh one seeded with ``text`` when it must be (re)mounted."""
+    state = st.session_state
+    mount: EditorMount | None = state.get(Kept.EDITOR)
+    if mount is None or mount.kind != kind or mount.key not in state:
+        mount = EditorMount(mount.number + 1 if mount else 0, kind, text)
+        state[Kept.EDITOR] = mount
+    return mount
+
+
+def _carry_schema_across() -> None:
+    """ "Schema as" changed: convert the schema, or keep each kind's own text and say why."""
+    keep(Input.SCHEMA_KIND)
+    state = st.session_state
+    kind = state[Input.SCHEMA_KIND]
+    previous = other_kind(kind)
+    texts = schema_texts()
+    try:
+        conversion = convert_schema(texts[previous], previous, state.get(Kept.SCHEMA_CONVERSION))
+    except SchemaError as error:
+        # Switching back without an edit then gives back the text that did not load.
+        state[Kept.SCHEMA_CONVERSION] = SchemaConversion(
+            previous, texts[previous], kind, texts[kind]
+        )
+        state[Kept.SCHEMA_NOTE] = (
+            f"The {KIND_LABELS[previous]} schema was not converted because it does not load "
+            f"({error}); the {KIND_LABELS[kind]} editor shows its own last text, and the "
+            f"{KIND_LABELS[previous]} text is kept as it is."
+        )
+        return
+    state[Kept.SCHEMA_CONVERSION] = conversion
+    state[Kept.SCHEMA_NOTE] = f"Converted from the {KIND_LABELS[previous]} schema."
+    replace_schema_text(kind, conversion.text)
+
+
+def _offer_other_kind(kind: str, text: str) -> None:
+    """A schema pasted into the other kind's editor: offer to move it there as it is."""
+    guessed = guess_schema_kind(text)
+    if guessed is None or guessed == kind:
+        return
+    st.info(f"This looks like {KIND_LOOKS[guessed]} — switch to {KIND_LABELS[guessed]}?", icon="💡")
+    st.button(
+        f"Switch to {KIND_LABELS[guessed]}",
+        key="switch_schema_kind",
+        on_click=_move_schema_to,
+        args=(guessed, text),
+    )
+
+
+def _move_schema_to(kind: str, text: str) -> None:
+    set_input(Input.SCHEMA_KIND, kind)
+    st.session_state.pop(Kept.SCHEMA_CONVERSION, None)
+    replace_schema_text(kind, text)
+
+
 def _target_picker(schema: LoadedSchema) -> tuple[str, ...]:
-    """One root: it is the target. Several: a picker, all of them (a union) by default."""
+    """One root: it is the target. Several: a picker, all of them (a union) by default.
+
+    The choice is kept apart from the picker widget, so it outlives a page change and carries
+    over to a picker for other roots where the names still exist.
+    """
     names = list(schema.roots) or list(schema.models)[-1:]
     if len(names) == 1:
         return (names[0],)
-    shared = st.session_state.get("shared_target") or []
-    default = [name for name in shared if name in schema.models] or names
+    kept = st.session_state.get(Kept.TARGETS) or []
+    default = [name for name in kept if name in schema.models] or names
     chosen = st.multiselect(
         "Target models",
         list(schema.models),
@@ -114,4 +201,5 @@ def _target_picker(schema: LoadedSchema) -> tuple[str, ...]:
         key=f"targets_{'_'.join(names)}",
         help="Several targets make the wrapper hold list[Union[...]].",
     )
+    st.session_state[Kept.TARGETS] = chosen
     return tuple(chosen)

@@ -1,16 +1,18 @@
 """The playground: schema and text on the left, entity cards and the raw stream on the right.
 
-State lives in ``st.session_state`` under a few keys: the inputs (widget keys), ``active_run``
-(the RunLog of the current or last run) and ``share_applied`` (the link token already loaded).
+State lives in ``st.session_state`` under the keys of ``components.playground_state``: the inputs
+(kept apart from their widgets, so no page change loses them), the RunLog of the current or last
+run, and the link token already loaded.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.playground_state import Input, Kept, default_input, keep, restore_inputs, set_input
 from components.provider_settings import ProviderChoice, provider_settings
 from components.run_view import RunView
-from components.schema_editor import SchemaState, schema_editor, schema_text_key
+from components.schema_editor import SchemaState, replace_schema_text, schema_editor
 from components.share_box import share_box
 from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import BackgroundRun
@@ -37,26 +39,27 @@ def local_server() -> LocalModelServer:
 def apply_share_link() -> None:
     """Pre-fill the inputs from ``?s=`` once per token; a damaged link leaves the defaults."""
     token = st.query_params.get("s")
-    if not token or state.get("share_applied") == token:
+    if not token or state.get(Kept.SHARE_APPLIED) == token:
         return
-    state["share_applied"] = token
+    state[Kept.SHARE_APPLIED] = token
     try:
         shared = decode_state(token)
     except ShareLinkError as error:
-        state["share_error"] = str(error)
+        state[Kept.SHARE_ERROR] = str(error)
         return
-    state["schema_kind"] = shared.schema_kind
-    state[schema_text_key(shared.schema_kind)] = shared.schema
-    state["editor_version"] = state.get("editor_version", 0) + 1
-    state["source_text"] = shared.text
-    state["system_prompt"] = shared.system_prompt or DEFAULT_SYSTEM_PROMPT
-    state["shared_target"] = shared.target
+    set_input(Input.SCHEMA_KIND, shared.schema_kind)
+    replace_schema_text(shared.schema_kind, shared.schema)
+    state.pop(Kept.SCHEMA_CONVERSION, None)
+    set_input(Input.SOURCE_TEXT, shared.text)
+    set_input(Input.SYSTEM_PROMPT, shared.system_prompt or DEFAULT_SYSTEM_PROMPT)
+    state[Kept.TARGETS] = shared.target
     if shared.model:
-        state["shared_model"] = state["model_name"] = shared.model
+        set_input(Input.MODEL_NAME, shared.model)
     if shared.mode in MODES:
-        state["mode_embedded"] = state["mode_remote"] = shared.mode
+        set_input(Input.MODE_EMBEDDED, shared.mode)
+        set_input(Input.MODE_REMOTE, shared.mode)
     if shared.temperature is not None:
-        state["temperature"] = float(shared.temperature)
+        set_input(Input.TEMPERATURE, float(shared.temperature))
 
 
 def provider_config(choice: ProviderChoice) -> ProviderConfig:
@@ -66,12 +69,12 @@ def provider_config(choice: ProviderChoice) -> ProviderConfig:
 
 
 def shared_state(schema: SchemaState, choice: ProviderChoice) -> SharedState:
-    prompt = state["system_prompt"]
+    prompt = state[Input.SYSTEM_PROMPT]
     return SharedState(
         schema=schema.text,
         schema_kind=schema.kind,
         target=list(schema.targets) or None,
-        text=state["source_text"],
+        text=state[Input.SOURCE_TEXT],
         system_prompt=None if prompt == DEFAULT_SYSTEM_PROMPT else prompt,
         model=None if choice.embedded else choice.model,
         mode=choice.mode,
@@ -81,7 +84,7 @@ def shared_state(schema: SchemaState, choice: ProviderChoice) -> SharedState:
 
 def note_interruption(stop_pressed: bool) -> None:
     """A rerun during a run ends it; say why, keeping everything it produced."""
-    log: RunLog | None = state.get("active_run")
+    log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is not None and not log.finished:
         log.interrupted = (
             "You pressed Stop." if stop_pressed else "An input changed while the run was going."
@@ -95,13 +98,13 @@ def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
         st.error(f"**The embedded model could not start** — {error}", icon="🚫")
         return
     log = RunLog()
-    state["active_run"] = log
+    state[Kept.ACTIVE_RUN] = log
     request = ExtractionRequest(
         wrapper=schema.wrapper,
-        text=state["source_text"],
+        text=state[Input.SOURCE_TEXT],
         model=provider.model,
         mode=choice.mode,
-        system_prompt=state["system_prompt"],
+        system_prompt=state[Input.SYSTEM_PROMPT],
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
     )
@@ -122,36 +125,49 @@ def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
 
 
 def page() -> None:
-    state.setdefault("source_text", SAMPLE_TEXT)
-    state.setdefault("system_prompt", DEFAULT_SYSTEM_PROMPT)
+    restore_inputs()
+    default_input(Input.SOURCE_TEXT, SAMPLE_TEXT)
+    default_input(Input.SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
     apply_share_link()
     st.title("🧩 iterplay")
     st.caption(
         "Write a pydantic class or a JSON Schema, paste text, press **Extract**: every entity "
         "of `Iterable[T]` appears as a card the moment its closing brace arrives."
     )
-    if state.get("share_error"):
-        st.warning(f"{state.pop('share_error')} The default playground is shown instead.")
+    if share_error := state.pop(Kept.SHARE_ERROR, None):
+        st.warning(f"{share_error} The default playground is shown instead.")
     choice = provider_settings()
     inputs, cards_column, raw_column = st.columns([5, 4, 3], gap="medium")
     with inputs:
         st.subheader("Schema")
         schema = schema_editor()
-        st.text_area("Source text", key="source_text", height=140)
+        st.text_area(
+            "Source text",
+            key=Input.SOURCE_TEXT,
+            height=140,
+            on_change=keep,
+            args=(Input.SOURCE_TEXT,),
+        )
         with st.expander("System prompt"):
-            st.text_area("System prompt", key="system_prompt", height=120)
+            st.text_area(
+                "System prompt",
+                key=Input.SYSTEM_PROMPT,
+                height=120,
+                on_change=keep,
+                args=(Input.SYSTEM_PROMPT,),
+            )
         if schema.wrapper is not None:
             preview = ExtractionRequest(
                 schema.wrapper,
-                state["source_text"],
+                state[Input.SOURCE_TEXT],
                 choice.model,
                 choice.mode,
-                state["system_prompt"],
+                state[Input.SYSTEM_PROMPT],
                 choice.temperature,
                 choice.max_tokens,
             )
             wrapper_panel(schema.wrapper, preview, "llama_cpp" if choice.embedded else "openai")
-        blocked = schema.error or (None if state["source_text"].strip() else "Paste some text.")
+        blocked = schema.error or (None if state[Input.SOURCE_TEXT].strip() else "Paste some text.")
         run_button, stop_button = st.columns(2)
         extract_pressed = run_button.button(
             "Extract", type="primary", disabled=bool(blocked), help=blocked, width="stretch"
@@ -162,8 +178,8 @@ def page() -> None:
     view = RunView(cards_column, raw_column)
     if extract_pressed and schema.wrapper is not None:
         extract(view, choice, schema)
-    elif state.get("active_run") is not None:
-        view.replay(state["active_run"])
+    elif state.get(Kept.ACTIVE_RUN) is not None:
+        view.replay(state[Kept.ACTIVE_RUN])
     else:
         view.empty_state()
 

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from iterplay.share import SharedState, encode_state
 from iterplay.testing import Reply
 
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "playground.py")
 USER = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
 TWO_USERS = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
@@ -48,6 +49,10 @@ def all_text(app: AppTest) -> str:
     parts += [s.value for s in app.success] + [t.value for t in app.text_input]
     parts.append(html_text(app))
     return "\n".join(str(p) for p in parts)
+
+
+def infos(app: AppTest) -> list[str]:
+    return [info.value for info in app.info]
 
 
 def test_default_playground_is_ready_to_extract(no_provider_env):
@@ -174,3 +179,40 @@ def test_model_output_is_shown_as_text_never_as_html(remote_env):
     app.button[0].click().run()
     assert "&lt;img src=x onerror=alert(1)&gt; **bold** $x$" in html_text(app)
     assert "<img" not in html_text(app)
+
+
+def test_pydantic_pasted_as_json_schema_offers_the_switch_and_takes_it(no_provider_env):
+    app = open_page(encode_state(SharedState(schema=USER, schema_kind="json_schema")))
+    assert "invalid JSON" in app.error[0].value
+    assert "This looks like Python — switch to Pydantic?" in infos(app)
+    app.button(key="switch_schema_kind").click().run()
+    assert app.radio(key="schema_kind").value == "pydantic"
+    assert not app.error
+    assert "class IterableUser(BaseModel)" in all_text(app)
+
+
+def test_json_pasted_as_pydantic_offers_the_switch(no_provider_env):
+    schema = '{"title": "User", "type": "object", "properties": {"name": {"type": "string"}}}'
+    app = open_page(encode_state(SharedState(schema=schema, schema_kind="pydantic")))
+    assert "This looks like JSON — switch to JSON Schema?" in infos(app)
+    app.button(key="switch_schema_kind").click().run()
+    assert app.radio(key="schema_kind").value == "json_schema"
+    assert "class User(BaseModel)" in all_text(app)
+
+
+def test_a_broken_schema_of_the_right_kind_offers_no_switch(no_provider_env):
+    app = open_page(encode_state(SharedState(schema=USER.replace("int", "Intt"))))
+    assert app.error
+    assert not [button for button in app.button if button.key == "switch_schema_kind"]
+
+
+def test_inputs_survive_a_visit_to_another_page(remote_env):
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    app.text_area(key="source_text").input("Ann is 31.").run()
+    app.radio(key="provider_kind").set_value("Embedded (tiny local model)").run()
+    app.selectbox(key="mode_embedded").select("md_json").run()
+    app.switch_page("pages/how_it_works.py").run()
+    app.switch_page("pages/playground.py").run()
+    assert app.text_area(key="source_text").value == "Ann is 31."
+    assert app.radio(key="provider_kind").value.startswith("Embedded")
+    assert app.selectbox(key="mode_embedded").value == "md_json"

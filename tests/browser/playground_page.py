@@ -81,6 +81,35 @@ class Playground:
     def source_text(self) -> Locator:
         return self.page.get_by_label("Source text")
 
+    def widget(self, key: str) -> Locator:
+        """The widget with this session-state key (Streamlit gives it the class st-key-<key>)."""
+        return self.page.locator(f".st-key-{key}")
+
+    def text_field(self, key: str) -> Locator:
+        """The input or text area of the text widget with this key."""
+        return self.widget(key).locator("input, textarea")
+
+    def enter_text(self, key: str, text: str) -> None:
+        """Replace a text widget's value and commit it, as Enter / Ctrl+Enter does."""
+        field = self.text_field(key)
+        field.fill(text)
+        field.press("Control+Enter")
+
+    def set_editor_text(self, text: str) -> None:
+        """Replace the editor's whole text at once, as a paste does."""
+        self.editor.evaluate("(element, text) => element.env.editor.setValue(text, 1)", text)
+
+    def visit_how_it_works(self) -> None:
+        """Leave the playground for the How it works page, as a user does from the sidebar."""
+        self.page.get_by_test_id("stSidebarNavLink").filter(has_text="How it works").click()
+        expect(self.page.get_by_role("heading", name="How it works")).to_be_visible()
+        expect(self.extract_button).to_have_count(0)
+
+    def visit_playground(self) -> Playground:
+        """Come back to the playground from another page through the sidebar."""
+        self.page.get_by_test_id("stSidebarNavLink").filter(has_text="Playground").click()
+        return self.ready()
+
     @property
     def mode(self) -> Locator:
         return self.page.get_by_role("combobox", name="Mode")
@@ -89,6 +118,15 @@ class Playground:
         self.mode.click()
         self.page.get_by_role("option", name=re.compile(rf"^{re.escape(mode)} —")).click()
         expect(self.mode).to_have_value(re.compile(rf"^{re.escape(mode)} —"))
+
+    @property
+    def provider_kind(self) -> Locator:
+        return self.page.get_by_role("radiogroup", name="Model provider")
+
+    def choose_provider_kind(self, label: str) -> None:
+        """Pick "Embedded (tiny local model)" or "OpenAI-compatible" in the sidebar."""
+        self.provider_kind.get_by_text(label, exact=True).click()
+        expect(self.page.get_by_role("radio", name=label, exact=True)).to_be_checked()
 
     def choose_schema_kind(self, label: str) -> None:
         """Pick "Pydantic" or "JSON Schema"; waits until the new editor replaced the old one."""
@@ -110,14 +148,16 @@ class Playground:
             return None
 
     def open_expander(self, title: str) -> Locator:
-        """Open the expander whose title contains ``title``; returns the expander."""
+        """Open the expander whose title contains ``title`` (if it is closed); returns it."""
         expander = self.page.locator("[data-testid='stExpander']").filter(has_text=title)
-        expander.locator("summary").click()
+        expect(expander).to_have_count(1)  # a rerun that moves it briefly shows two
+        if expander.locator("details").get_attribute("open") is None:
+            expander.locator("summary").click()
         return expander
 
     def share_link(self) -> str:
-        box = self.open_expander("Share this playground")
-        code = box.locator("code")
+        """The link in the Share box."""
+        code = self.open_expander("Share this playground").locator("code")
         expect(code).to_contain_text("?s=")
         return code.inner_text().strip()
 

@@ -1,0 +1,105 @@
+"""The playground keeps the user's work: across pages, schema kinds and reloads."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from iterplay.examples import JSON_SCHEMA, PYDANTIC_SCHEMA
+from iterplay.share import SharedState, decode_state
+from tests.browser.playground_page import eventually
+
+pytestmark = pytest.mark.browser
+
+EDITED_SCHEMA = PYDANTIC_SCHEMA + "    city: str"
+EDITED_TEXT = "Ann is 31 and lives in Oslo."
+EMBEDDED = "Embedded (tiny local model)"
+
+
+def shared_state(link: str) -> SharedState:
+    return decode_state(parse_qs(urlsplit(link).query)["s"][0])
+
+
+def fields(state: SharedState) -> tuple[str, str, str | None, str | None]:
+    return state.schema, state.text, state.model, state.mode
+
+
+def test_inputs_survive_a_visit_to_another_page(playground, app):
+    playground.open(app.url)
+    playground.type_at_end_of_editor("    city: str")
+    playground.enter_text("source_text", EDITED_TEXT)
+    playground.enter_text("model_name", "bigger-model")
+    playground.choose_mode("json_schema")
+    expected = (EDITED_SCHEMA, EDITED_TEXT, "bigger-model", "json_schema")
+    eventually(lambda: fields(shared_state(playground.share_link())) == expected)
+
+    playground.visit_how_it_works()
+    playground.visit_playground()
+
+    eventually(lambda: playground.editor_text() == EDITED_SCHEMA)
+    expect(playground.text_field("source_text")).to_have_value(EDITED_TEXT)
+    expect(playground.text_field("model_name")).to_have_value("bigger-model")
+    expect(playground.mode).to_have_value(re.compile(r"^json_schema —"))
+
+
+def test_provider_choice_survives_a_visit_to_another_page(playground, app):
+    playground.open(app.url)
+    playground.choose_provider_kind(EMBEDDED)
+    playground.choose_mode("md_json")
+    eventually(lambda: shared_state(playground.share_link()).mode == "md_json")
+
+    playground.visit_how_it_works()
+    playground.visit_playground()
+
+    expect(playground.page.get_by_role("radio", name=EMBEDDED, exact=True)).to_be_checked()
+    expect(playground.mode).to_have_value(re.compile(r"^md_json —"))
+
+
+def test_a_field_added_in_pydantic_survives_a_switch_to_json_schema_and_back(playground, app):
+    playground.open(app.url)
+    playground.type_at_end_of_editor("    city: str")
+    eventually(lambda: shared_state(playground.share_link()).schema == EDITED_SCHEMA)
+
+    playground.choose_schema_kind("JSON Schema")
+    assert '"city"' in playground.editor_text()
+    expect(playground.page.get_by_text("Converted from the Pydantic schema.")).to_be_visible()
+
+    playground.choose_schema_kind("Pydantic")
+    assert playground.editor_text() == EDITED_SCHEMA
+
+
+def test_a_property_added_in_json_schema_survives_a_switch_to_pydantic_and_back(playground, app):
+    playground.open(app.url)
+    playground.choose_schema_kind("JSON Schema")
+    playground.set_editor_text(
+        JSON_SCHEMA.replace('"name": {', '"email": {"type": "string"},\n    "name": {')
+    )
+    eventually(lambda: '"email"' in shared_state(playground.share_link()).schema)
+
+    playground.choose_schema_kind("Pydantic")
+    generated = playground.editor_text()
+    assert "    email: str | None = None\n" in generated
+
+    playground.set_editor_text(generated.rstrip() + "\n    city: str\n")
+    eventually(lambda: "city: str" in shared_state(playground.share_link()).schema)
+    playground.choose_schema_kind("JSON Schema")
+    properties = json.loads(playground.editor_text())["properties"]
+    assert list(properties) == ["email", "name", "age", "city"]
+
+
+def test_a_schema_that_does_not_load_is_kept_and_the_switch_says_why(playground, app):
+    playground.open(app.url)
+    playground.type_at_end_of_editor("    zip: Intt")
+    expect(playground.extract_button).to_be_disabled()
+
+    playground.choose_schema_kind("JSON Schema")
+    note = playground.page.locator("[data-testid='stAlert']").filter(has_text="not converted")
+    expect(note).to_contain_text("Intt")
+    assert playground.editor_text() == JSON_SCHEMA
+
+    playground.choose_schema_kind("Pydantic")
+    assert playground.editor_text() == PYDANTIC_SCHEMA + "    zip: Intt"
