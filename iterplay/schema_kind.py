@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from pydantic.json_schema import models_json_schema
 
 from iterplay.schema import LoadedSchema, load_schema
 
@@ -61,9 +61,7 @@ def json_schema_text(schema: LoadedSchema) -> str:
     """
     main = (schema.roots or tuple(schema.models)[-1:])[0]
     models = [schema.models[main], *(m for n, m in schema.models.items() if n != main)]
-    references, document = models_json_schema(
-        [(model, "validation") for model in models], schema_generator=_ModelTitlesOnly
-    )
+    references, document = models_json_schema([(model, "validation") for model in models])
     definitions: dict[str, Any] = document.get("$defs", {})
     main_reference = references[(schema.models[main], "validation")]["$ref"]
     top = _readable(definitions.pop(main_reference.rsplit("/", 1)[-1]))
@@ -72,17 +70,19 @@ def json_schema_text(schema: LoadedSchema) -> str:
     return json.dumps(top, indent=2, ensure_ascii=False) + "\n"
 
 
-def _readable(schema: dict[str, Any]) -> dict[str, Any]:
-    """Title, description and type first, as people write a schema, not alphabetically."""
-    first = [key for key in _LEADING_KEYS if key in schema]
-    return {key: schema[key] for key in [*first, *(k for k in schema if k not in first)]}
+def _readable(definition: dict[str, Any]) -> dict[str, Any]:
+    """Title, description and type first, as people write a schema; no made-up field titles.
 
-
-class _ModelTitlesOnly(GenerateJsonSchema):
-    """No ``title`` on fields: the generator would turn each titled field into a model class."""
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
+    A field's title that only repeats its name (``"title": "Unit Price"`` for ``unit_price``,
+    which pydantic adds) is dropped: the code generator would turn each into a class.
+    """
+    properties = definition.get("properties")
+    if isinstance(properties, dict):
+        for name, field in properties.items():
+            if isinstance(field, dict) and field.get("title") == name.replace("_", " ").title():
+                del field["title"]
+    first = [key for key in _LEADING_KEYS if key in definition]
+    return {key: definition[key] for key in [*first, *(k for k in definition if k not in first)]}
 
 
 def guess_schema_kind(text: str) -> str | None:

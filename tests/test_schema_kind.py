@@ -40,6 +40,7 @@ class User(BaseModel):
 
 class Product(BaseModel):
     sku: str
+    unit_price: float = Field(0, title="Unit Price")
 '''
 
 
