@@ -52,3 +52,7 @@ class ShareLinkError(IterplayError):
 
 class CasesError(IterplayError):
     """A cases file (JSON Lines of texts and expected entities) cannot be read."""
+
+
+class HistoryError(IterplayError):
+    """The run history file cannot be opened, read or written; it is never overwritten."""

@@ -1,0 +1,384 @@
+"""Run history in SQLite: every run from the app and the CLI, findable after a restart.
+
+One file (``ITERPLAY_DB``, else ``$XDG_DATA_HOME/iterplay/history.sqlite3``) in WAL mode, so
+several sessions and CLI processes write at once; each writer holds its own connection and
+waits for the others (``busy_timeout``). The schema is versioned with ``PRAGMA user_version``
+and migrated forward in order; ``application_id`` marks the file as ours, so a foreign or
+corrupt file is reported in one sentence and never written to. A run is inserted when it starts
+(outcome ``incomplete``) and its chunks and events are committed as they arrive, so a run that
+is stopped, cut or killed is kept with everything that had arrived. Deleting is the only way
+data leaves. No key is ever stored: base URLs are kept without credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from iterplay.errors import HistoryError
+from iterplay.events import Event, Failed, Finished, Partial, Token
+from iterplay.provider import safe_url
+from iterplay.records import event_record
+from iterplay.wrapper import Wrapper
+
+APPLICATION_ID = 0x49504C59  # "IPLY"
+BUSY_TIMEOUT_MS = 10_000
+COMMIT_EVERY_SECONDS = 0.25
+
+# Each entry brings a database from the version before it to its own version (index + 1).
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, their chunks and their events
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        origin TEXT NOT NULL,
+        schema_text TEXT NOT NULL,
+        schema_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        source_text TEXT NOT NULL,
+        system_prompt TEXT,
+        base_url TEXT NOT NULL,
+        model TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        outcome TEXT NOT NULL DEFAULT 'incomplete',
+        message TEXT,
+        entities INTEGER NOT NULL DEFAULT 0,
+        invalid INTEGER NOT NULL DEFAULT 0,
+        stats TEXT
+    );
+    CREATE TABLE chunks (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        t REAL NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
+    CREATE TABLE events (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
+    CREATE INDEX runs_started ON runs(started_at);
+    """,
+    # 2: lanes of one race (several runs started together on the same schema and text)
+    """
+    ALTER TABLE runs ADD COLUMN race_id TEXT;
+    ALTER TABLE runs ADD COLUMN lane INTEGER;
+    CREATE INDEX runs_race ON runs(race_id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_path(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    """``ITERPLAY_DB``, else the user's data directory."""
+    if environ.get("ITERPLAY_DB"):
+        return Path(environ["ITERPLAY_DB"]).expanduser()
+    data_home = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "iterplay" / "history.sqlite3"
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run was asked to do; the base URL is stored without credentials."""
+
+    schema_text: str
+    schema_kind: str
+    target: Sequence[str]
+    source_text: str
+    system_prompt: str | None
+    base_url: str
+    model: str
+    mode: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    origin: str = "cli"  # "cli" | "app"
+    race_id: str | None = None
+    lane: int | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One row of ``iterplay history``."""
+
+    id: int
+    started_at: str
+    model: str
+    mode: str
+    target: tuple[str, ...]
+    entities: int
+    invalid: int
+    outcome: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "started_at": self.started_at,
+            "model": self.model,
+            "mode": self.mode,
+            "target": list(self.target),
+            "entities": self.entities,
+            "invalid": self.invalid,
+            "outcome": self.outcome,
+        }
+
+
+class History:
+    """A history file: opened (created and migrated if needed) once per use."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self._connection = _open(self.path)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start_run(self, inputs: RunInputs) -> RunRecorder:
+        """Insert a run as incomplete; the recorder adds what arrives."""
+        with self._connection:
+            cursor = self._connection.execute(
+                """INSERT INTO runs (started_at, origin, schema_text, schema_kind, target,
+                   source_text, system_prompt, base_url, model, mode, parameters, race_id, lane)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    _now(),
+                    inputs.origin,
+                    inputs.schema_text,
+                    inputs.schema_kind,
+                    json.dumps(list(inputs.target)),
+                    inputs.source_text,
+                    inputs.system_prompt,
+                    safe_url(inputs.base_url),
+                    inputs.model,
+                    inputs.mode,
+                    json.dumps(inputs.parameters),
+                    inputs.race_id,
+                    inputs.lane,
+                ),
+            )
+        return RunRecorder(self._connection, int(cursor.lastrowid or 0))
+
+    def list_runs(self, limit: int = 50) -> list[RunSummary]:
+        rows = self._connection.execute(
+            """SELECT id, started_at, model, mode, target, entities, invalid, outcome
+               FROM runs ORDER BY id DESC LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [
+            RunSummary(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), *row[5:])
+            for row in rows
+        ]
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """One run with its inputs, outcome, stats, entities and raw text."""
+        cursor = self._connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,))
+        row = cursor.fetchone()
+        if row is None:
+            raise HistoryError(f"there is no run {run_id} in {self.path}")
+        record = dict(zip([column[0] for column in cursor.description], row, strict=True))
+        for key in ("target", "parameters", "stats"):
+            record[key] = json.loads(record[key]) if record[key] else None
+        events = [
+            json.loads(payload)
+            for (payload,) in self._connection.execute(
+                "SELECT payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)
+            )
+        ]
+        record["entities_found"] = [e for e in events if e.get("type") == "entity"]
+        record["events"] = events
+        record["chunks"] = [
+            {"t": t, "text": text}
+            for t, text in self._connection.execute(
+                "SELECT t, text FROM chunks WHERE run_id = ? ORDER BY seq", (run_id,)
+            )
+        ]
+        return record
+
+    def delete(self, run_id: int) -> None:
+        with self._connection:
+            deleted = self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        if deleted.rowcount == 0:
+            raise HistoryError(f"there is no run {run_id} in {self.path}")
+
+
+class RunRecorder:
+    """Adds one run's chunks and events as they arrive; committed at most every 0.25 s."""
+
+    def __init__(self, connection: sqlite3.Connection, run_id: int) -> None:
+        self.run_id = run_id
+        self._connection = connection
+        self._chunk_seq = 0
+        self._event_seq = 0
+        self._last_commit = time.monotonic()
+        self._entities = 0
+        self._invalid = 0
+
+    def chunk(self, text: str, t: float) -> None:
+        self._connection.execute(
+            "INSERT INTO chunks (run_id, seq, t, text) VALUES (?, ?, ?, ?)",
+            (self.run_id, self._chunk_seq, t, text),
+        )
+        self._chunk_seq += 1
+        self._maybe_commit()
+
+    def event(self, record: dict[str, Any]) -> None:
+        """One event as its JSON record (``iterplay.records.event_record``)."""
+        kind = record.get("type", "")
+        self._entities += kind == "entity"
+        self._invalid += kind == "invalid"
+        self._connection.execute(
+            "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
+            (self.run_id, self._event_seq, kind, json.dumps(record, ensure_ascii=False)),
+        )
+        self._event_seq += 1
+        self._maybe_commit()
+
+    def finish(self, outcome: str, message: str | None, stats: dict[str, Any] | None) -> None:
+        """Record how the run ended; until then it reads as incomplete."""
+        self._connection.execute(
+            """UPDATE runs SET finished_at = ?, outcome = ?, message = ?, entities = ?,
+               invalid = ?, stats = ? WHERE id = ?""",
+            (
+                _now(),
+                outcome,
+                message,
+                self._entities,
+                self._invalid,
+                json.dumps(stats) if stats is not None else None,
+                self.run_id,
+            ),
+        )
+        self._connection.commit()
+
+    def interrupted(self, reason: str) -> None:
+        """Keep what arrived, marked incomplete, with why it stopped."""
+        self._connection.execute(
+            "UPDATE runs SET outcome = 'incomplete', message = ?, entities = ?, invalid = ? "
+            "WHERE id = ?",
+            (reason, self._entities, self._invalid, self.run_id),
+        )
+        self._connection.commit()
+
+    def _maybe_commit(self) -> None:
+        now = time.monotonic()
+        if now - self._last_commit >= COMMIT_EVERY_SECONDS:
+            self._connection.commit()
+            self._last_commit = now
+            self._connection.execute(
+                "UPDATE runs SET entities = ?, invalid = ? WHERE id = ?",
+                (self._entities, self._invalid, self.run_id),
+            )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open, check it is ours, migrate; every failure is one HistoryError sentence."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists() and path.stat().st_size > 0
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    except OSError as error:
+        raise HistoryError(f"cannot open the history at {path}: {error.strerror}") from None
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if existed and (application_id != APPLICATION_ID or version == 0):
+            raise HistoryError(
+                f"{path} is not an iterplay history; set ITERPLAY_DB to another file "
+                "(it was left as it is)"
+            )
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{path} was written by a newer iterplay (history version {version}; this one "
+                f"reads up to {SCHEMA_VERSION}); upgrade iterplay or set ITERPLAY_DB"
+            )
+        connection.execute("PRAGMA journal_mode = WAL")
+        # With WAL, NORMAL syncs at checkpoints, not at every commit: a power cut may lose the
+        # last commits, a crashed or killed process loses nothing that was committed.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        _migrate(connection, version)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise HistoryError(
+            f"{path} cannot be read as an iterplay history ({error}); set ITERPLAY_DB to "
+            "another file (it was left as it is)"
+        ) from None
+    except HistoryError:
+        connection.close()
+        raise
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Bring the file to SCHEMA_VERSION, one migration at a time, each in one transaction."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with closing(connection.cursor()) as cursor:
+            cursor.execute("BEGIN IMMEDIATE")
+            current = cursor.execute("PRAGMA user_version").fetchone()[0]
+            if current >= target:  # another process migrated it meanwhile
+                cursor.execute("COMMIT")
+                continue
+            for statement in _statements(MIGRATIONS[target - 1]):
+                cursor.execute(statement)
+            cursor.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            cursor.execute(f"PRAGMA user_version = {target}")
+            cursor.execute("COMMIT")
+
+
+def _statements(script: str) -> Iterator[str]:
+    for statement in script.split(";"):
+        if statement.strip():
+            yield statement
+
+
+def recorded(
+    events: Iterable[Event], recorder: RunRecorder | None, wrapper: Wrapper
+) -> Iterator[Event]:
+    """Pass a run's events through, recording each; however the run ends, the end is recorded
+    (an interrupted run as incomplete, with everything that had arrived)."""
+    ended = recorder is None
+    try:
+        for event in events:
+            if recorder is not None:
+                _record(recorder, event, wrapper)
+                ended = ended or isinstance(event, Finished | Failed)
+            yield event
+    finally:
+        if not ended and recorder is not None:
+            recorder.interrupted("the run was interrupted before it ended")
+
+
+def _record(recorder: RunRecorder, event: Event, wrapper: Wrapper) -> None:
+    if isinstance(event, Token):
+        recorder.chunk(event.text, event.t)
+        return
+    if isinstance(event, Partial):
+        return
+    recorder.event(event_record(event, wrapper))
+    if isinstance(event, Finished):
+        recorder.finish(str(event.ending), event.message, event.stats.to_dict())
+    elif isinstance(event, Failed):
+        recorder.finish("failed", event.message, event.stats.to_dict())

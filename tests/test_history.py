@@ -1,0 +1,201 @@
+"""Run history: real SQLite files, migrations, concurrent writers, foreign and corrupt files."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from iterplay.errors import HistoryError
+from iterplay.events import Entity, Failed, Finished, Stats, Token
+from iterplay.history import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    History,
+    RunInputs,
+    default_path,
+    recorded,
+)
+from iterplay.wrapper import build_wrapper
+
+
+class User(BaseModel):
+    name: str
+    age: int
+
+
+WRAPPER = build_wrapper([User])
+KEY = "sk-history-canary-0123456789"
+
+
+def inputs(**changes) -> RunInputs:
+    values = dict(
+        schema_text="class User(BaseModel): ...",
+        schema_kind="pydantic",
+        target=["User"],
+        source_text="Jason is 10.",
+        system_prompt=None,
+        base_url=f"http://user:{KEY}@127.0.0.1:9/v1",
+        model="m",
+        mode="tools",
+        parameters={"temperature": 0.0},
+    )
+    return RunInputs(**{**values, **changes})
+
+
+def complete_run() -> list:
+    jason = User(name="Jason", age=10)
+    stats = Stats(entities=1, chunks=2)
+    return [
+        Token('{"tasks": [{"name": "Jason", ', 0.1),
+        Token('"age": 10}]}', 0.2),
+        Entity(0, jason, '{"name": "Jason", "age": 10}', 0.2),
+        Finished("stop", True, "complete", "the stream ended properly", stats),
+    ]
+
+
+def test_a_run_is_stored_with_its_inputs_chunks_events_and_outcome(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        recorder = history.start_run(inputs())
+        list(recorded(complete_run(), recorder, WRAPPER))
+        (summary,) = history.list_runs()
+        run = history.run(summary.id)
+    assert (summary.outcome, summary.entities, summary.target) == ("complete", 1, ("User",))
+    assert [chunk["text"] for chunk in run["chunks"]] == [
+        '{"tasks": [{"name": "Jason", ',
+        '"age": 10}]}',
+    ]
+    assert run["entities_found"][0]["data"] == {"name": "Jason", "age": 10}
+    assert run["parameters"] == {"temperature": 0.0}
+
+
+def test_the_key_is_never_stored(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    with History(path) as history:
+        list(recorded(complete_run(), history.start_run(inputs()), WRAPPER))
+        assert history.run(1)["base_url"] == "http://127.0.0.1:9/v1"
+    assert KEY.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+
+
+def test_an_interrupted_run_is_kept_as_incomplete_with_what_arrived(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        events = recorded(iter(complete_run()[:3]), history.start_run(inputs()), WRAPPER)
+        for event in events:
+            if isinstance(event, Entity):
+                events.close()  # the reader stops here: Stop, a lost page, Ctrl+C
+        run = history.run(1)
+    assert (run["outcome"], run["entities"]) == ("incomplete", 1)
+    assert len(run["chunks"]) == 2
+
+
+def test_a_failed_run_says_why(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        failure = Failed("auth", "The provider refused the key.", Stats())
+        list(recorded([failure], history.start_run(inputs()), WRAPPER))
+        run = history.run(1)
+    assert (run["outcome"], run["message"]) == ("failed", "The provider refused the key.")
+
+
+def test_delete_is_the_only_way_data_leaves(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        for _ in range(3):
+            list(recorded(complete_run(), history.start_run(inputs()), WRAPPER))
+        history.delete(2)
+        assert [run.id for run in history.list_runs()] == [3, 1]
+        assert history.run(1)["chunks"]
+        with pytest.raises(HistoryError, match="there is no run 2"):
+            history.delete(2)
+
+
+def test_a_file_written_by_the_previous_version_is_migrated_with_its_runs(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0])
+    old.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    old.execute("PRAGMA user_version = 1")
+    old.execute(
+        "INSERT INTO runs (started_at, origin, schema_text, schema_kind, target, source_text, "
+        "base_url, model, mode, parameters, outcome) VALUES ('2026-01-01', 'cli', 's', "
+        "'pydantic', '[\"User\"]', 't', 'http://x/v1', 'old-model', 'json', '{}', 'complete')"
+    )
+    old.commit()
+    old.close()
+    with History(path) as history:
+        (summary,) = history.list_runs()
+        assert summary.model == "old-model"
+        recorder = history.start_run(inputs(race_id="race-1", lane=1))
+        assert history.run(recorder.run_id)["lane"] == 1
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
+def test_a_foreign_database_is_reported_and_left_as_it_is(tmp_path):
+    path = tmp_path / "other.sqlite3"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE accounts (id INTEGER)")
+    other.commit()
+    other.close()
+    before = path.read_bytes()
+    with pytest.raises(HistoryError, match="is not an iterplay history; set ITERPLAY_DB"):
+        History(path)
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_file_is_reported_and_left_as_it_is(tmp_path):
+    path = tmp_path / "broken.sqlite3"
+    path.write_bytes(b"this is not a database at all, just text" * 100)
+    before = path.read_bytes()
+    with pytest.raises(HistoryError, match=r"(cannot be read as|is not) an iterplay history"):
+        History(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_from_a_newer_iterplay_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    History(path).close()
+    newer = sqlite3.connect(path)
+    newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    newer.close()
+    with pytest.raises(HistoryError, match="written by a newer iterplay"):
+        History(path)
+
+
+def test_iterplay_db_names_the_file(tmp_path):
+    assert default_path({"ITERPLAY_DB": str(tmp_path / "x.db")}) == tmp_path / "x.db"
+    assert default_path({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "iterplay/history.sqlite3"
+
+
+def _write_runs(path: str, writer: int, runs: int) -> None:
+    with History(Path(path)) as history:
+        for number in range(runs):
+            events = complete_run()
+            list(recorded(events, history.start_run(inputs(model=f"w{writer}-{number}")), WRAPPER))
+
+
+def test_concurrent_writers_lose_no_run(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    History(path).close()
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_runs, args=(str(path), w, 15)) for w in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+    assert [writer.exitcode for writer in writers] == [0, 0, 0, 0]
+    with History(path) as history:
+        runs = history.list_runs(limit=1000)
+    assert sorted(run.model for run in runs) == sorted(
+        f"w{w}-{n}" for w in range(4) for n in range(15)
+    )
+    assert {run.outcome for run in runs} == {"complete"}
+
+
+def test_show_output_is_json_ready(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        list(recorded(complete_run(), history.start_run(inputs()), WRAPPER))
+        json.dumps(history.run(1))
