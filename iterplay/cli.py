@@ -13,13 +13,18 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from iterplay.errors import IterplayError, LocalModelError, SchemaError
+from iterplay.errors import HistoryError, IterplayError, LocalModelError, SchemaError
 from iterplay.events import Finished, Partial, Token
+from iterplay.history import History, RunInputs, RunRecorder, recorded
 from iterplay.provider import ProviderConfig, configured_endpoint, default_mode
 from iterplay.records import error_record, event_record
 from iterplay.request import MODES, ExtractionRequest
+
+if TYPE_CHECKING:
+    from iterplay.schema import LoadedSchema
+    from iterplay.wrapper import Wrapper
 
 EXIT_COMPLETE = 0
 EXIT_INCOMPLETE = 1
@@ -81,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--events", action="store_true", help="also print token and partial events"
     )
+    extract.add_argument(
+        "--no-history", action="store_true", help="do not record this run in the history"
+    )
     evaluation = commands.add_parser(
         "eval",
         help="run every case of a cases file and score the entities",
@@ -98,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--repeat", type=int, default=1, metavar="N", help="runs per case")
     evaluation.add_argument("--min-f1", type=float, metavar="X", help="exit 1 when F1 < X")
     evaluation.add_argument("--json", action="store_true", help="one JSON report on stdout")
+    history = commands.add_parser(
+        "history",
+        help="list, show or delete recorded runs",
+        description="Runs recorded by iterplay (the app and extract), newest first. The file "
+        "is ITERPLAY_DB, else $XDG_DATA_HOME/iterplay/history.sqlite3.",
+    )
+    history.add_argument("--json", action="store_true", help="JSON instead of a table")
+    history.add_argument("--limit", type=int, default=50, metavar="N", help="at most N runs")
+    history_commands = history.add_subparsers(dest="history_command", metavar="show|delete")
+    show = history_commands.add_parser("show", help="one run with its entities")
+    show.add_argument("run_id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="the whole run as JSON")
+    delete = history_commands.add_parser("delete", help="delete one run")
+    delete.add_argument("run_id", type=int, metavar="ID")
     serve = commands.add_parser(
         "serve-model",
         help="serve the embedded model as an OpenAI-compatible API in the foreground",
@@ -139,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         from iterplay.eval_command import run_eval
 
         return run_eval(args, JsonLines(sys.stdout))
+    if args.command == "history":
+        from iterplay.history_command import run_history
+
+        return run_history(args, JsonLines(sys.stdout))
     try:
         return extract(args, JsonLines(sys.stdout))
     except BrokenPipeError:
@@ -151,7 +177,7 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
     from iterplay.run import run_extraction
 
     try:
-        wrapper = _load_wrapper(args.schema, args.target)
+        schema, wrapper = _load_wrapper(args.schema, args.target)
         text = _read_text(args.text)
         provider = _provider(args)
     except SchemaError as error:
@@ -172,7 +198,9 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
         max_tokens=args.max_tokens,
     )
     status = EXIT_ERROR
-    for event in run_extraction(provider, request, partials=args.events):
+    recorder = None if args.no_history else _start_recording(schema, wrapper, provider, request)
+    events = run_extraction(provider, request, partials=args.events)
+    for event in recorded(events, recorder, wrapper):
         if isinstance(event, Token | Partial) and not args.events:
             continue
         output.write(event_record(event, wrapper))
@@ -190,7 +218,31 @@ def _load_wrapper(schema_path: Path, target: str | None):
     for note in schema.notes:
         print(f"note: {note}", file=sys.stderr)
     names = [name.strip() for name in target.split(",") if name.strip()] if target else None
-    return build_wrapper(select_targets(schema, names))
+    return schema, build_wrapper(select_targets(schema, names))
+
+
+def _start_recording(
+    schema: LoadedSchema, wrapper: Wrapper, provider: ProviderConfig, request: ExtractionRequest
+) -> RunRecorder | None:
+    """A recorder for this run, or None (with a note on stderr) when the history is unusable:
+    a run never fails because its history cannot be written."""
+    inputs = RunInputs(
+        schema_text=schema.text,
+        schema_kind=schema.kind,
+        target=[target.__name__ for target in wrapper.targets],
+        source_text=request.text,
+        system_prompt=request.system_prompt,
+        base_url=provider.base_url,
+        model=request.model,
+        mode=request.mode,
+        parameters={"temperature": request.temperature, "max_tokens": request.max_tokens},
+        origin="cli",
+    )
+    try:
+        return History().start_run(inputs)
+    except HistoryError as error:
+        print(f"history: {error}; this run is not recorded", file=sys.stderr)
+        return None
 
 
 def _read_text(source: str) -> str:

@@ -30,7 +30,7 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
         output.write(error_record("input", "--repeat must be at least 1"))
         return EXIT_ERROR
     try:
-        wrapper = _load_wrapper(args.schema, args.target)
+        _, wrapper = _load_wrapper(args.schema, args.target)
         case_set = _read_case_set(args.cases)
         _check_expected(case_set, wrapper)
         provider = _provider(args)

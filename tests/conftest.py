@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from iterplay.testing import ScriptedServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Runs made by the tests (and the processes they start) go to a history of their own."""
+    previous = os.environ.get("ITERPLAY_DB")
+    os.environ["ITERPLAY_DB"] = str(tmp_path_factory.mktemp("history") / "history.sqlite3")
+    yield
+    if previous is None:
+        os.environ.pop("ITERPLAY_DB", None)
+    else:
+        os.environ["ITERPLAY_DB"] = previous
 
 
 @pytest.fixture

@@ -1,0 +1,102 @@
+"""``iterplay history`` and ``extract``'s recording, from outside: the real commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from iterplay.testing import Reply
+from tests.test_cli import ITERPLAY, clean_env
+
+USER_PY = "from pydantic import BaseModel\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
+KEY = "sk-history-cli-canary-123456"
+
+
+@pytest.fixture
+def env(tmp_path):
+    return clean_env(ITERPLAY_DB=str(tmp_path / "runs.sqlite3"))
+
+
+@pytest.fixture
+def schema(tmp_path):
+    path = tmp_path / "user.py"
+    path.write_text(USER_PY)
+    return path
+
+
+def iterplay(env, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*ITERPLAY, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def extract(scripted_server, env, schema, model: str, *args: str):
+    scripted_server.script(
+        model, Reply.from_text('{"tasks": [{"name": "Jason", "age": 10}]}', channel="tool_call")
+    )
+    return iterplay(
+        env, "extract", "--schema", str(schema), "--text", "-", "--base-url",
+        scripted_server.url, "--api-key", KEY, "--model", model, *args,
+        stdin="Jason is 10.",
+    )  # fmt: skip
+
+
+def test_every_extract_is_listed_newest_first(scripted_server, env, schema):
+    extract(scripted_server, env, schema, "first")
+    extract(scripted_server, env, schema, "second")
+    listed = json.loads(iterplay(env, "history", "--json").stdout)
+    assert [(run["id"], run["model"], run["outcome"]) for run in listed] == [
+        (2, "second", "complete"),
+        (1, "first", "complete"),
+    ]
+    assert listed[0]["entities"] == 1 and listed[0]["target"] == ["User"]
+
+
+def test_show_prints_a_run_with_its_entities_and_never_the_key(scripted_server, env, schema):
+    extract(scripted_server, env, schema, "shown")
+    run = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
+    assert run["entities_found"][0]["data"] == {"name": "Jason", "age": 10}
+    assert run["source_text"] == "Jason is 10."
+    assert "".join(chunk["text"] for chunk in run["chunks"]).startswith('{"tasks"')
+    text = iterplay(env, "history", "show", "1").stdout
+    assert '{"name": "Jason", "age": 10}' in text
+    assert KEY not in json.dumps(run) and KEY not in text
+
+
+def test_no_history_skips_recording(scripted_server, env, schema):
+    extract(scripted_server, env, schema, "unrecorded", "--no-history")
+    assert json.loads(iterplay(env, "history", "--json").stdout) == []
+
+
+def test_delete_removes_one_run(scripted_server, env, schema):
+    extract(scripted_server, env, schema, "a")
+    extract(scripted_server, env, schema, "b")
+    assert iterplay(env, "history", "delete", "1").returncode == 0
+    assert [run["id"] for run in json.loads(iterplay(env, "history", "--json").stdout)] == [2]
+    missing = iterplay(env, "history", "delete", "1")
+    assert missing.returncode == 2
+    assert json.loads(missing.stdout)["kind"] == "history"
+
+
+def test_a_foreign_history_file_is_one_sentence_and_the_run_still_works(
+    scripted_server, env, schema, tmp_path
+):
+    foreign = tmp_path / "foreign.sqlite3"
+    foreign.write_bytes(b"not a database " * 100)
+    env = {**env, "ITERPLAY_DB": str(foreign)}
+    run = extract(scripted_server, env, schema, "still-runs")
+    assert run.returncode == 0
+    assert "history:" in run.stderr and "not recorded" in run.stderr
+    listed = iterplay(env, "history")
+    assert listed.returncode == 2
+    assert "Traceback" not in listed.stderr
+    assert foreign.read_bytes() == b"not a database " * 100
+
+
+def test_the_table_has_one_line_per_run(scripted_server, env, schema):
+    extract(scripted_server, env, schema, "table-model")
+    lines = iterplay(env, "history").stdout.splitlines()
+    assert lines[0].split()[:2] == ["id", "time"]
+    assert "table-model" in lines[1] and lines[1].rstrip().endswith("complete")
