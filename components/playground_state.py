@@ -44,6 +44,8 @@ class Kept(StrEnum):
     ACTIVE_RUN = "active_run"  # the RunLog of the current or last run
     SHARE_APPLIED = "share_applied"  # the ?s= token already loaded (or written) into the inputs
     SHARE_ERROR = "share_error"  # why the ?s= token could not be loaded, said once
+    CASES = "cases"  # CaseSet: texts with their expected entities (see cases_panel)
+    CASES_VERSION = "cases_version"  # bumped when code changes a case, to re-seed its editor
 
 
 def kept_key(key: Input) -> str:

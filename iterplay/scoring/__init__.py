@@ -16,6 +16,7 @@ from iterplay.scoring.cases import (
     write_cases,
 )
 from iterplay.scoring.fields import Compare, FieldRule, normalize_text
+from iterplay.scoring.live import LiveScore
 from iterplay.scoring.scorer import (
     MARK_SYMBOLS,
     Counts,
@@ -39,6 +40,7 @@ __all__ = [
     "Entry",
     "ExpectedIndex",
     "FieldRule",
+    "LiveScore",
     "Mark",
     "Scorer",
     "Scoring",
