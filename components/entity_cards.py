@@ -57,15 +57,16 @@ def entity_data(entity: Entity) -> Any:
     return value
 
 
-def entity_card_html(entity: Entity) -> str:
+def entity_card_html(entity: Entity, mark: str = "") -> str:
+    """``mark``: live scoring's verdict on this card, as HTML (see ``score_marks``)."""
     head = f"#{entity.index} · {escape(type(entity.value).__name__)} · {entity.t:.2f} s"
     return (
         f'<div class="iterplay-card st-key-entity-card-{entity.index}">'
-        f'<div class="head">{head}</div>{value_html(entity_data(entity))}</div>'
+        f'<div class="head">{head}</div>{mark}{value_html(entity_data(entity))}</div>'
     )
 
 
-def invalid_card_html(invalid: Invalid) -> str:
+def invalid_card_html(invalid: Invalid, mark: str = "") -> str:
     problems = "".join(
         f"<li><code>{escape('.'.join(str(part) for part in error['loc']) or '(element)')}</code>"
         f": {escape(error['msg'])}</li>"
@@ -74,12 +75,14 @@ def invalid_card_html(invalid: Invalid) -> str:
     return (
         f'<div class="iterplay-card iterplay-invalid st-key-invalid-card-{invalid.index}">'
         f'<div class="head">⚠️ #{invalid.index} failed validation · {invalid.t:.2f} s</div>'
-        f"<ul>{problems}</ul><pre>{escape(invalid.raw)}</pre></div>"
+        f"{mark}<ul>{problems}</ul><pre>{escape(invalid.raw)}</pre></div>"
     )
 
 
-def card_html(element: Entity | Invalid) -> str:
-    return entity_card_html(element) if isinstance(element, Entity) else invalid_card_html(element)
+def card_html(element: Entity | Invalid, mark: str = "") -> str:
+    if isinstance(element, Entity):
+        return entity_card_html(element, mark)
+    return invalid_card_html(element, mark)
 
 
 def partial_card_html(partial: Partial) -> str:

@@ -15,9 +15,11 @@ import streamlit as st
 
 from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.raw_stream_pane import FLUSH_SECONDS, RawStreamPane
+from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
 from components.stats_bar import run_ending, stats_line
 from iterplay.events import Entity, Event, Invalid, Partial, Token
 from iterplay.run_log import RunLog
+from iterplay.scoring import LiveScore
 
 TICK_SECONDS = 0.25
 
@@ -25,12 +27,13 @@ TICK_SECONDS = 0.25
 class RunView:
     """Placeholders laid out once per script run, in the cards and raw-stream columns."""
 
-    def __init__(self, cards_column, raw_column) -> None:
+    def __init__(self, cards_column, raw_column, score: LiveScore | None = None) -> None:
         with cards_column:
             st.subheader("Entities")
-            st.html(CARD_STYLE)
+            st.html(CARD_STYLE + MARK_STYLE)
             self.status_slot = st.empty()
             self.stats_slot = st.empty()
+            self.score_slot = st.empty()
             self.cards = st.container(key="entity-cards")
             with st.container(key="partial-card"):
                 self.partial_slot = st.empty()
@@ -45,6 +48,9 @@ class RunView:
         self.last_cards = 0.0
         self.last_panes = 0.0
         self.started: float | None = None
+        # Scores the run against the current text's expected entities, when it has some.
+        self.score = score
+        self.missed_drawn = False
 
     def start(self) -> None:
         """Mark the run's start, for the live elapsed clock."""
@@ -59,7 +65,7 @@ class RunView:
 
     def replay(self, log: RunLog) -> None:
         for element in log.elements:
-            self.new_cards.append(card_html(element))
+            self.new_cards.append(self._card(element))
         self.raw.add(log.raw_text)
         self.partial = log.partial
         self.panes_stale = True
@@ -72,10 +78,15 @@ class RunView:
         elif isinstance(event, Partial):
             self.partial = event
         elif isinstance(event, Entity | Invalid):
-            self.new_cards.append(card_html(event))
+            self.new_cards.append(self._card(event))
             if self.partial is not None and self.partial.index <= event.index:
                 self.partial = None
         self.panes_stale = True
+
+    def _card(self, element: Entity | Invalid) -> str:
+        if self.score is None:
+            return card_html(element)
+        return card_html(element, mark_html(self.score.take(element), self.score.expected))
 
     def tick(self, log: RunLog) -> None:
         """Nothing arrived for a while: refresh the elapsed clock every quarter second.
@@ -119,3 +130,15 @@ class RunView:
         if log.finished:
             with self.status_slot.container():
                 run_ending(log)
+        if self.score is not None:
+            self._draw_score(log)
+
+    def _draw_score(self, log: RunLog) -> None:
+        """The score line, live; when the run ends, the expected entities it missed."""
+        scoring = self.score.scoring()
+        with self.score_slot.container():
+            score_line(scoring, self.score.field_names)
+        if log.finished and not self.missed_drawn and scoring.missed:
+            with self.cards:
+                st.html("".join(ghost_card_html(j, self.score.expected[j]) for j in scoring.missed))
+            self.missed_drawn = True

@@ -71,12 +71,13 @@ def score_summary(scoring: Scoring) -> str:
 
 
 def score_line(scoring: Scoring, field_names: tuple[str, ...]) -> None:
-    """The score line and per-field figures, drawn as text (field names come from schemas)."""
-    with st.container(key="score-line"):
-        st.text(score_summary(scoring))
-        if field_names:
-            rows = []
-            for name in field_names:
-                figures = scoring.counts.field_figures(name)
-                rows.append({"field": name, **{k: round(v, 2) for k, v in figures.items()}})
-            st.dataframe(rows, hide_index=True, width="stretch")
+    """The score line and per-field figures, drawn as text (field names come from schemas).
+
+    Drawn again at each redraw of a live run, into one placeholder: no widget keys here."""
+    st.text(score_summary(scoring))
+    if field_names:
+        rows = []
+        for name in field_names:
+            figures = scoring.counts.field_figures(name)
+            rows.append({"field": name, **{k: round(v, 2) for k, v in figures.items()}})
+        st.dataframe(rows, hide_index=True, width="stretch")

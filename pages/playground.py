@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.cases_panel import cases_panel, current_cases, expected_picker
+from components.entity_cards import entity_data
 from components.playground_state import Input, Kept, default_input, keep, restore_inputs, set_input
 from components.provider_settings import ProviderChoice, provider_settings
 from components.run_view import RunView
@@ -17,11 +19,13 @@ from components.share_box import share_box
 from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import BackgroundRun
 from iterplay.errors import LocalModelError, ShareLinkError
+from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
 from iterplay.local_model import LocalModelServer, embedded_provider, ensure_server
 from iterplay.provider import ProviderConfig
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
 from iterplay.run_log import RunLog
+from iterplay.scoring import LiveScore
 from iterplay.share import SharedState, decode_state
 
 state = st.session_state
@@ -148,6 +152,7 @@ def page() -> None:
             on_change=keep,
             args=(Input.SOURCE_TEXT,),
         )
+        case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
         with st.expander("System prompt"):
             st.text_area(
                 "System prompt",
@@ -175,13 +180,27 @@ def page() -> None:
         stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
         share_box(shared_state(schema, choice))
     note_interruption(stop_pressed)
-    view = RunView(cards_column, raw_column)
+    score = None
+    if case is not None and schema.wrapper is not None:
+        score = LiveScore(schema.wrapper, case, current_cases().rules)
+    view = RunView(cards_column, raw_column, score)
     if extract_pressed and schema.wrapper is not None:
         extract(view, choice, schema)
     elif state.get(Kept.ACTIVE_RUN) is not None:
         view.replay(state[Kept.ACTIVE_RUN])
     else:
         view.empty_state()
+    offer_cards_as_expected(cards_column)
+
+
+def offer_cards_as_expected(cards_column) -> None:
+    """After a run, any card becomes an expected entity of this text in one click."""
+    log: RunLog | None = state.get(Kept.ACTIVE_RUN)
+    if log is None or not log.finished:
+        return
+    entities = [(e.index, entity_data(e)) for e in log.elements if isinstance(e, Entity)]
+    with cards_column:
+        expected_picker(entities, state[Input.SOURCE_TEXT], run_key=str(id(log)))
 
 
 page()
