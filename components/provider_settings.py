@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.playground_state import Input, default_input, keep
-from iterplay.provider import DEFAULT_OPENAI_MODEL, OPENAI_BASE_URL
+from iterplay.provider import DEFAULT_MODES, DEFAULT_OPENAI_MODEL, OPENAI_BASE_URL
 from iterplay.request import MODES
 
 EMBEDDED = "Embedded (tiny local model)"
@@ -62,7 +62,7 @@ def _session_defaults(settings: Mapping[str, str]) -> None:
     default_input(Input.PROVIDER_KIND, REMOTE if remote_configured else EMBEDDED)
     default_input(Input.BASE_URL, settings.get("OPENAI_BASE_URL", OPENAI_BASE_URL))
     default_input(Input.MODEL_NAME, settings.get("ITERPLAY_MODEL", DEFAULT_OPENAI_MODEL))
-    default_input(Input.MODE_EMBEDDED, "json")
+    default_input(Input.MODE_EMBEDDED, DEFAULT_MODES["llama_cpp"])
     default_input(Input.MODE_REMOTE, "tools")
     default_input(Input.TEMPERATURE, 0.0)
     default_input(Input.MAX_TOKENS, 1024)

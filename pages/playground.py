@@ -152,7 +152,6 @@ def page() -> None:
             on_change=keep,
             args=(Input.SOURCE_TEXT,),
         )
-        case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
         with st.expander("System prompt"):
             st.text_area(
                 "System prompt",
@@ -179,6 +178,7 @@ def page() -> None:
         )
         stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
         share_box(shared_state(schema, choice))
+        case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
     note_interruption(stop_pressed)
     score = None
     if case is not None and schema.wrapper is not None:
