@@ -50,13 +50,13 @@ def cases_panel(wrapper: Wrapper | None, source_text: str) -> CheckedCase | None
     index = current_case_index(source_text)
     case = cases.cases[index] if index is not None else None
     checked = check_case(case, wrapper) if case is not None and wrapper is not None else None
-    expected_count = len(case.expected) if case else 0
-    title = (
-        f"Expected entities: {expected_count} for this text · {len(cases.cases)} case(s)"
-        if case
-        else f"Expected entities · {len(cases.cases)} case(s)"
-    )
-    with st.expander(title, expanded=False):
+    # A stable label: the browser keeps the expander open across the reruns its buttons cause.
+    with st.expander("Expected entities (cases)", expanded=False):
+        st.caption(
+            f"{len(case.expected)} expected for this text · {len(cases.cases)} case(s)"
+            if case
+            else f"No case for this text · {len(cases.cases)} case(s)"
+        )
         if case is None:
             st.caption(
                 "Mark the right answers once: runs on this text are then scored live "
@@ -104,22 +104,32 @@ def expected_picker(entities: Sequence[tuple[int, Any]], source_text: str, run_k
 def _expected_editor(index: int, case: Case) -> None:
     version = st.session_state.get(Kept.CASES_VERSION, 0)
     key = f"case-expected-{index}-{version}"
-    text = st.text_area(
+    st.text_area(
         "Expected entities (a JSON list of objects)",
         value=json.dumps(list(case.expected), indent=1, ensure_ascii=False),
         key=key,
         height=160,
+        on_change=_expected_edited,
+        args=(index, key),
     )
+    problem = st.session_state.get(Kept.CASES_PROBLEM)
+    if problem:
+        st.error(problem, icon="🚫")
+
+
+def _expected_edited(index: int, key: str) -> None:
+    """Runs before the page is drawn, so everything on it already uses the edited list."""
+    st.session_state[Kept.CASES_PROBLEM] = None
     try:
-        expected = json.loads(text)
+        expected = json.loads(st.session_state[key])
     except (json.JSONDecodeError, RecursionError, ValueError) as error:
-        st.error(f"Not JSON: {error}", icon="🚫")
+        st.session_state[Kept.CASES_PROBLEM] = f"Not JSON: {error}"
         return
     if not isinstance(expected, list) or not all(isinstance(e, dict) for e in expected):
-        st.error("Expected entities must be a JSON list of objects.", icon="🚫")
+        st.session_state[Kept.CASES_PROBLEM] = "Expected entities must be a JSON list of objects."
         return
-    if tuple(expected) != case.expected:
-        _replace_case(index, replace(case, expected=tuple(expected)), reseed=False)
+    case = current_cases().cases[index]
+    _replace_case(index, replace(case, expected=tuple(expected)), reseed=False)
 
 
 def _case_picker(cases: Sequence[Case], current: int | None) -> None:

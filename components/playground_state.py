@@ -46,6 +46,7 @@ class Kept(StrEnum):
     SHARE_ERROR = "share_error"  # why the ?s= token could not be loaded, said once
     CASES = "cases"  # CaseSet: texts with their expected entities (see cases_panel)
     CASES_VERSION = "cases_version"  # bumped when code changes a case, to re-seed its editor
+    CASES_PROBLEM = "cases_problem"  # why the expected list as typed cannot be used
 
 
 def kept_key(key: Input) -> str:

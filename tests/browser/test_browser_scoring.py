@@ -33,7 +33,9 @@ def test_marked_answers_score_the_run_live(playground, app, provider_server):
     expected = playground.open_expander("Expected entities").locator("textarea")
     expected.fill(json.dumps(EXPECTED))
     expected.press("Control+Enter")
-    expect(playground.open_expander("Expected entities")).to_contain_text("3 for this text")
+    expect(playground.open_expander("Expected entities")).to_contain_text(
+        "3 expected for this text"
+    )
 
     playground.extract()
 

@@ -32,11 +32,12 @@ def test_share_link_reopens_the_edited_playground_in_a_fresh_browser(
     author.source_text.press("Control+Enter")
     author.choose_mode("json_schema")
     author.open_expander("Share this playground")
-    # The editor and the text box each send their value when they change: wait for both.
+    # The editor, the text box and the mode each send their value when they change: wait until
+    # all three reached the link.
     eventually(
         lambda: (
-            (shared_state(author.share_link()).schema, shared_state(author.share_link()).text)
-            == (EDITED_SCHEMA, EDITED_TEXT)
+            _inputs(shared_state(author.share_link()))
+            == (EDITED_SCHEMA, EDITED_TEXT, "json_schema")
         )
     )
     link = author.share_link()
@@ -64,6 +65,10 @@ def test_damaged_link_explains_itself_and_shows_the_default_playground(playgroun
     assert playground.editor_text() == PYDANTIC_SCHEMA
     expect(playground.source_text).to_have_value(SAMPLE_TEXT)
     expect(playground.extract_button).to_be_enabled()
+
+
+def _inputs(state) -> tuple:
+    return state.schema, state.text, state.mode
 
 
 def _inputs(state) -> tuple:
