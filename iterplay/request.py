@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iterplay.errors import ProviderError
+from iterplay.strict_schema import make_strict
 from iterplay.wrapper import Wrapper
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -38,6 +39,9 @@ class ExtractionRequest:
     system_prompt: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    # OpenAI strict structured outputs: json_schema and tools send the wrapper schema fixed by
+    # ``make_strict`` with ``strict: true``. Ignored by providers without it (llama.cpp's grammar).
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,20 @@ class ProviderQuirks:
     """How one family of servers differs from OpenAI's own API."""
 
     name: str
-    json_schema_format: Callable[[Wrapper], dict[str, Any]]
+    json_schema_format: Callable[[Wrapper, bool], dict[str, Any]]
     json_object_format: Callable[[Wrapper], dict[str, Any]]
     stream_usage: bool
+    strict_outputs: bool = False  # takes ``strict: true`` (see ``ExtractionRequest.strict``)
     # A grammar-constrained server expands repetition counts into grammar rules: counts above
     # this made llama.cpp's server take gigabytes (docs/security.md). None: no such limit.
     grammar_count_limit: int | None = None
 
 
-def _openai_json_schema(wrapper: Wrapper) -> dict[str, Any]:
-    schema = {"name": wrapper.name, "schema": wrapper.json_schema}
+def _openai_json_schema(wrapper: Wrapper, strict: bool) -> dict[str, Any]:
+    if strict:
+        schema = {"name": wrapper.name, "schema": make_strict(wrapper.json_schema), "strict": True}
+    else:
+        schema = {"name": wrapper.name, "schema": wrapper.json_schema}
     return {"type": "json_schema", "json_schema": schema}
 
 
@@ -62,13 +70,18 @@ def _plain_json_object(wrapper: Wrapper) -> dict[str, Any]:
     return {"type": "json_object"}
 
 
-def _llama_cpp_schema_object(wrapper: Wrapper) -> dict[str, Any]:
-    """llama-cpp-python's server rejects ``json_schema`` but turns this into a grammar."""
+def _llama_cpp_schema_object(wrapper: Wrapper, strict: bool = False) -> dict[str, Any]:
+    """llama-cpp-python's server rejects ``json_schema`` but turns this into a grammar.
+
+    It has no strict mode: the grammar is how it constrains, so ``strict`` changes nothing.
+    """
     return {"type": "json_object", "schema": wrapper.json_schema}
 
 
 PROVIDERS: dict[str, ProviderQuirks] = {
-    "openai": ProviderQuirks("openai", _openai_json_schema, _plain_json_object, stream_usage=True),
+    "openai": ProviderQuirks(
+        "openai", _openai_json_schema, _plain_json_object, stream_usage=True, strict_outputs=True
+    ),
     "llama_cpp": ProviderQuirks(
         # llama-cpp-python 0.3's server ignores stream_options: it never reports usage.
         "llama_cpp",
@@ -121,18 +134,16 @@ def _schema_instructions(wrapper: Wrapper, fenced: bool) -> str:
 
 def _tools_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
     wrapper = request.wrapper
+    function: dict[str, Any] = {
+        "name": wrapper.name,
+        "description": wrapper.description,
+        "parameters": wrapper.json_schema,
+    }
+    if request.strict and quirks.strict_outputs:
+        function.update(parameters=make_strict(wrapper.json_schema), strict=True)
     return {
         "messages": _messages(request, ""),
-        "tools": [
-            {
-                "type": "function",
-                "function": {
-                    "name": wrapper.name,
-                    "description": wrapper.description,
-                    "parameters": wrapper.json_schema,
-                },
-            }
-        ],
+        "tools": [{"type": "function", "function": function}],
         "tool_choice": {"type": "function", "function": {"name": wrapper.name}},
     }
 
@@ -140,7 +151,9 @@ def _tools_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[s
 def _json_schema_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
     return {
         "messages": _messages(request, ""),
-        "response_format": quirks.json_schema_format(request.wrapper),
+        "response_format": quirks.json_schema_format(
+            request.wrapper, request.strict and quirks.strict_outputs
+        ),
     }
 
 
