@@ -18,6 +18,8 @@ from typing import IO, TYPE_CHECKING, Any
 from iterplay.errors import HistoryError, IterplayError, LocalModelError, SchemaError
 from iterplay.events import Finished, Partial, Token
 from iterplay.history import History, RunInputs, RunRecorder, recorded
+from iterplay.lint import LINT_PROVIDERS
+from iterplay.lint_command import LINT_EPILOG
 from iterplay.provider import ProviderConfig, configured_endpoint, default_mode
 from iterplay.records import error_record, event_record
 from iterplay.request import MODES, ExtractionRequest
@@ -120,6 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="the whole run as JSON")
     delete = history_commands.add_parser("delete", help="delete one run")
     delete.add_argument("run_id", type=int, metavar="ID")
+    lint = commands.add_parser(
+        "lint",
+        help="check a schema's wrapper against a provider's strict mode or grammar",
+        description="Report what a provider refuses, or does not enforce, in the wrapper's JSON "
+        "Schema: OpenAI strict mode, or llama.cpp's grammar (the embedded model).",
+        epilog=LINT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lint.add_argument("--schema", required=True, type=Path, metavar="FILE")
+    lint.add_argument("--target", metavar="NAME[,NAME]")
+    lint.add_argument(
+        "--provider", choices=list(LINT_PROVIDERS), default="openai", help="default: openai"
+    )
+    lint.add_argument(
+        "--mode", choices=list(MODES), help="only the rules that apply in this mode (default: all)"
+    )
+    lint.add_argument("--json", action="store_true", help="a JSON list of findings on stdout")
     serve = commands.add_parser(
         "serve-model",
         help="serve the embedded model as an OpenAI-compatible API in the foreground",
@@ -165,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         from iterplay.history_command import run_history
 
         return run_history(args, JsonLines(sys.stdout))
+    if args.command == "lint":
+        from iterplay.lint_command import run_lint
+
+        return run_lint(args, JsonLines(sys.stdout))
     try:
         return extract(args, JsonLines(sys.stdout))
     except BrokenPipeError:
