@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit_ace import st_ace
 
 from components.playground_state import Input, Kept, keep, set_input
+from components.schema_lint import schema_lint
 from iterplay.errors import SchemaError
 from iterplay.examples import SCHEMA_EXAMPLES
 from iterplay.schema import LoadedSchema, load_schema
@@ -115,6 +116,7 @@ def schema_editor() -> SchemaState:
         st.warning(message)
         return SchemaState(kind, text, schema, (), None, message)
     wrapper = build_wrapper([schema.models[name] for name in targets])
+    schema_lint(wrapper)
     return SchemaState(kind, text, schema, targets, wrapper, None)
 
 
