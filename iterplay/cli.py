@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--no-history", action="store_true", help="do not record this run in the history"
     )
+    extract.add_argument(
+        "--strict",
+        action="store_true",
+        help="OpenAI strict structured outputs in json_schema and tools modes (see iterplay lint)",
+    )
     evaluation = commands.add_parser(
         "eval",
         help="run every case of a cases file and score the entities",
@@ -219,6 +224,7 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
         mode=args.mode or default_mode(provider),
         temperature=args.temperature,
         max_tokens=args.max_tokens,
+        strict=args.strict,
     )
     status = EXIT_ERROR
     recorder = None if args.no_history else _start_recording(schema, wrapper, provider, request)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import ITERPLAY, clean_env
+from iterplay.testing import Reply
+from tests.test_cli import ITERPLAY, clean_env, iterplay_extract
 
 PEOPLE_PY = '''\
 from pydantic import BaseModel, Field
@@ -95,3 +96,21 @@ def test_a_broken_schema_is_one_error_line_and_exit_2(files):
     [record] = [json.loads(line) for line in completed.stdout.splitlines()]
     assert record["type"] == "error" and record["kind"] == "schema"
     assert "line 3" in record["message"]
+
+
+def test_extract_strict_sends_the_fixed_schema_with_strict_true(files, scripted_server):
+    reply = '{"tasks": [{"name": "Mary", "age": 42, "email": null}]}'
+    scripted_server.script("strict", Reply.from_text(reply))
+    run = iterplay_extract(
+        "--schema", str(files["people"]), "--text", "-", "--mode", "json_schema", "--strict",
+        "--base-url", scripted_server.url, "--api-key", "sk-lint-0123456789", "--model", "strict",
+        stdin="Mary is 42.",
+    )  # fmt: skip
+    assert run.status == 0, run.stdout + run.stderr
+    assert run.of_type("entity")[0]["data"] == {"name": "Mary", "age": 42, "email": None}
+    [sent] = scripted_server.requests
+    response_format = sent["response_format"]["json_schema"]
+    assert response_format["strict"] is True
+    person = response_format["schema"]["$defs"]["Person"]
+    assert person["additionalProperties"] is False
+    assert person["required"] == ["name", "age", "email"]
