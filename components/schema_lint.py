@@ -32,8 +32,8 @@ def schema_lint(wrapper: Wrapper) -> None:
                 _finding_list(found, provider)
         with tabs[-1]:
             st.caption(
-                "The wrapper schema fixed for OpenAI strict mode: what the strict option sends. "
-                "Your models still validate every entity."
+                "Fixed for OpenAI strict mode: the schema the strict option sends. Your models "
+                "still validate every entity."
             )
             st.code(json.dumps(make_strict(wrapper.json_schema), indent=2), language="json")
 

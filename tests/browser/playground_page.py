@@ -149,7 +149,8 @@ class Playground:
 
     def open_expander(self, title: str) -> Locator:
         """Open the expander whose title contains ``title`` (if it is closed); returns it."""
-        expander = self.page.locator("[data-testid='stExpander']").filter(has_text=title)
+        summary = self.page.locator("summary", has_text=title)
+        expander = self.page.locator("[data-testid='stExpander']").filter(has=summary)
         expect(expander).to_have_count(1)  # a rerun that moves it briefly shows two
         if expander.locator("details").get_attribute("open") is None:
             expander.locator("summary").click()
