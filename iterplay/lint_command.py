@@ -37,7 +37,7 @@ def run_lint(args: argparse.Namespace, output: Any) -> int:
     from iterplay.cli import _load_wrapper
 
     try:
-        wrapper = _load_wrapper(args.schema, args.target)
+        _, wrapper = _load_wrapper(args.schema, args.target)
     except SchemaError as error:
         output.write(error_record("schema", f"{args.schema}: {error}"))
         return EXIT_ERROR
