@@ -239,16 +239,61 @@ def test_pauses_are_honoured_in_order(scripted_server, client):
     assert all(gap >= pause for gap, pause in zip(gaps, pauses[1:], strict=True))
 
 
-def test_a_piece_reaches_the_client_before_the_next_piece_is_sent(scripted_server, client):
-    scripted_server.script("m", Reply.from_pieces(["first", "second"], pause=0.3))
-    arrivals = {}
+def test_a_piece_reaches_the_client_before_the_next_piece_is_sent(scripted_server):
+    """The second piece waits at a gate the test opens only once the first piece is in: a
+    server that buffered would time the client out instead."""
+    scripted_server.script("m", Reply(pieces=(Piece("first"), Piece("second", after="next"))))
+    contents = []
 
-    for chunk in client.chat.completions.create(model="m", messages=MESSAGES, stream=True):
-        if chunk.choices and chunk.choices[0].delta.content:
-            arrivals[chunk.choices[0].delta.content] = time.monotonic()
+    with _client_for(scripted_server, timeout=10) as client:
+        for chunk in client.chat.completions.create(model="m", messages=MESSAGES, stream=True):
+            if chunk.choices and chunk.choices[0].delta.content:
+                contents.append(chunk.choices[0].delta.content)
+                if contents == ["first"]:
+                    assert [index for _, index, _ in scripted_server.sent] == [0]
+                    scripted_server.open_gate("next")
 
-    second_sent_at = scripted_server.sent[1][2]
-    assert arrivals["first"] < second_sent_at <= arrivals["second"]
+    assert contents == ["first", "second"]
+
+
+def test_a_model_scripted_with_several_replies_answers_them_in_turn_then_the_last(
+    scripted_server, client
+):
+    scripted_server.script("m", Reply.from_text("one"), Reply.from_text("two"))
+
+    answers = [_content(_stream(client, "m")) for _ in range(3)]
+
+    assert answers == ["one", "two", "two"]
+
+
+def test_headers_come_with_an_error_status(scripted_server, client):
+    scripted_server.script("m", Reply(status=429, headers={"Retry-After": "7"}))
+
+    with pytest.raises(openai.RateLimitError) as caught:
+        _stream(client, "m")
+
+    assert caught.value.response.headers["retry-after"] == "7"
+
+
+def test_a_raw_piece_is_written_to_the_body_as_it_is(scripted_server):
+    raw = "data: <html>not json</html>\n\n"
+    scripted_server.script("m", Reply(pieces=(Piece("a"), Piece(raw, raw=True))))
+
+    _, chunks = _raw_stream(scripted_server, {"model": "m", "stream": True, "messages": []})
+
+    assert chunks[2] == raw.encode()
+    assert Reply(pieces=(Piece("a"), Piece(raw, raw=True))).text == "a"
+
+
+def test_a_piece_after_a_closed_gate_ends_abruptly_when_the_server_stops():
+    with ScriptedServer() as server:
+        server.script("m", Reply(pieces=(Piece("a"), Piece("b", after="never"))))
+        with _client_for(server, timeout=10) as client:
+            stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+            next(chunk for chunk in stream if chunk.choices and chunk.choices[0].delta.content)
+            server.stop()
+            with pytest.raises(openai.APIConnectionError):
+                list(stream)
 
 
 def test_requests_are_recorded_in_order(scripted_server, client):
@@ -346,7 +391,7 @@ def test_client_disconnect_mid_stream_prints_nothing_and_serving_goes_on(
     stream = client.chat.completions.create(model="slow", messages=MESSAGES, stream=True)
     next(stream)
     stream.close()
-    time.sleep(0.5)
+    assert scripted_server.wait_until_idle(timeout=10), "the cut stream is still being served"
 
     assert _content(_stream(client, "fast")) == "still here"
     assert capsys.readouterr().err == ""
@@ -354,7 +399,7 @@ def test_client_disconnect_mid_stream_prints_nothing_and_serving_goes_on(
 
 def test_reply_round_trips_through_a_json_dict():
     reply = Reply(
-        pieces=(Piece("a", 0.1), Piece("b")),
+        pieces=(Piece("a", 0.1), Piece("b"), Piece("data: x\n\n", raw=True, after="gate")),
         channel="tool_call",
         finish_reason=None,
         drop_after=1,
@@ -363,6 +408,7 @@ def test_reply_round_trips_through_a_json_dict():
         raw_body=b"\xff<html>not utf-8</html>",
         usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
         headers_delay=0.5,
+        headers={"Retry-After": "3"},
     )
 
     assert Reply.from_dict(json.loads(json.dumps(reply.to_dict()))) == reply
@@ -382,19 +428,24 @@ def test_unknown_channel_is_refused():
 
 def test_command_line_mode_serves_a_scenario_file_until_terminated(tmp_path):
     scenarios = tmp_path / "scenarios.json"
-    scenarios.write_text(json.dumps({"cli-model": Reply.from_pieces(["Hel", "lo"]).to_dict()}))
+    in_turn = [Reply(status=503).to_dict(), Reply.from_text("again").to_dict()]
+    scripted = {"cli-model": Reply.from_pieces(["Hel", "lo"]).to_dict(), "in-turn": in_turn}
+    scenarios.write_text(json.dumps(scripted))
     sent_log = tmp_path / "sent.log"
 
     with _scripted_server_process(scenarios, sent_log) as (process, url):
         with openai.OpenAI(base_url=url, api_key="test", max_retries=0) as client:
             assert _content(_stream(client, "cli-model")) == "Hello"
+            with pytest.raises(openai.InternalServerError):
+                _stream(client, "in-turn")
+            assert _content(_stream(client, "in-turn")) == "again"
         process.terminate()
         assert process.wait(timeout=10) == 0
         assert process.stderr.read() == ""
 
     lines = [line.split("\t") for line in sent_log.read_text().splitlines()]
-    assert [model for model, _, _ in lines] == ["cli-model", "cli-model"]
-    assert [int(index) for _, index, _ in lines] == [0, 1]
+    assert [model for model, _, _ in lines] == ["cli-model", "cli-model", "in-turn"]
+    assert [int(index) for _, index, _ in lines] == [0, 1, 0]
     assert float(lines[0][2]) <= float(lines[1][2]) <= time.monotonic()
 
 

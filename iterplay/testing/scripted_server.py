@@ -9,8 +9,8 @@ Run it in another process (for browser tests) with::
 
     python -m iterplay.testing.scripted_server --port 0 --scenarios FILE.json [--sent-log FILE]
 
-where FILE.json maps model name -> ``Reply.to_dict()``. It prints ``READY <base url>`` once it
-listens and stops cleanly on SIGTERM or SIGINT.
+where FILE.json maps model name -> ``Reply.to_dict()`` (or a list of them, answered in turn).
+It prints ``READY <base url>`` once it listens and stops cleanly on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -40,10 +40,18 @@ SentCallback = Callable[[str, int, float], None]
 
 @dataclass(frozen=True)
 class Piece:
-    """One chunk the scripted model writes, after an optional pause."""
+    """One chunk the scripted model writes, after an optional pause.
+
+    ``raw`` pieces are written to the body exactly as given (one HTTP chunk) instead of as an SSE
+    event carrying ``text``: a malformed event, an error event, a comment. A piece ``after`` a
+    gate waits until the test opens that gate (``ScriptedServer.open_gate``), so a test can hold
+    a stream for exactly as long as it needs to.
+    """
 
     text: str
     pause: float = 0.0
+    raw: bool = False
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Reply:
     raw_body: bytes | None = None
     usage: dict[str, int] | None = None
     headers_delay: float = 0.0
+    headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
@@ -68,7 +77,7 @@ class Reply:
     @property
     def text(self) -> str:
         """The whole text the pieces spell, as a non-streaming answer carries it."""
-        return "".join(piece.text for piece in self.pieces)
+        return "".join(piece.text for piece in self.pieces if not piece.raw)
 
     @classmethod
     def from_text(cls, text: str, chunk_size: int = 7, pause: float = 0.0, **kwargs: Any) -> Reply:
@@ -112,6 +121,9 @@ class ScriptedServer:
     ``(model, piece_index, time.monotonic())`` taken right after each streamed piece was written,
     so a benchmark can measure latency even from another process. ``on_sent`` is called with
     the same triple (the command-line mode uses it to write the sent log).
+
+    A model scripted with several replies answers its first request with the first, the next
+    with the second, and every later one with the last (a 429, then the stream, say).
     """
 
     def __init__(
@@ -131,6 +143,9 @@ class ScriptedServer:
         self._replies: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._gates: dict[str, threading.Event] = {}
+        self._busy = threading.Condition()
+        self._handling = 0
         self._httpd: _ScriptedHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
@@ -154,6 +169,28 @@ class ScriptedServer:
             if not replies:
                 return None
             return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def open_gate(self, name: str) -> None:
+        """Let every piece waiting ``after`` this gate go (and any that reaches it later)."""
+        self._gate(name).set()
+
+    def _gate(self, name: str) -> threading.Event:
+        with self._lock:
+            return self._gates.setdefault(name, threading.Event())
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until no request is being answered; False if one still is after ``timeout``."""
+        with self._busy:
+            return self._busy.wait_for(lambda: self._handling == 0, timeout)
+
+    def _handler_started(self) -> None:
+        with self._busy:
+            self._handling += 1
+
+    def _handler_ended(self) -> None:
+        with self._busy:
+            self._handling -= 1
+            self._busy.notify_all()
 
     def models(self) -> list[str]:
         """Scripted model names, in the order they were first scripted."""
@@ -199,6 +236,14 @@ class ScriptedServer:
         """Sleep ``seconds``; False when the server is stopping, so the caller gives up at once."""
         return not self._stopping.wait(seconds)
 
+    def _wait_for_gate(self, name: str) -> bool:
+        """Wait until gate ``name`` opens; False when the server is stopping first."""
+        gate = self._gate(name)
+        while not gate.wait(0.05):
+            if self._stopping.is_set():
+                return False
+        return True
+
     def _record_request(self, body: dict[str, Any]) -> None:
         with self._lock:
             self.requests.append(body)
@@ -220,6 +265,13 @@ class _ScriptedHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], scripted: ScriptedServer):
         self.scripted = scripted
         super().__init__(address, _ChatCompletionsHandler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        self.scripted._handler_started()
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.scripted._handler_ended()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exception(), ConnectionError):
@@ -412,9 +464,10 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
         if not self.scripted._wait(reply.headers_delay):
             self._drop_connection()
         elif reply.raw_body is not None:
-            self._send_body(reply.status, reply.raw_body, "text/html; charset=utf-8")
+            self._send_body(reply.status, reply.raw_body, "text/html; charset=utf-8", reply.headers)
         elif reply.status >= 400:
-            self._send_json(reply.status, _status_error_body(reply.status, reply.error))
+            body = _status_error_body(reply.status, reply.error)
+            self._send_json(reply.status, body, reply.headers)
         elif request.get("stream"):
             self._stream(model, reply, request)
         else:
@@ -432,13 +485,17 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
         stream_options = request.get("stream_options") or {}
         include_usage = bool(stream_options.get("include_usage"))
         chunks = _ChunkMaker(model, include_usage, int(time.time()))
-        self._start_event_stream()
+        self._start_event_stream(reply.headers)
         self._send_event(_dumps(chunks.choice(_first_delta(reply, _tool_name(request)))))
         for index, piece in enumerate(reply.pieces[: reply.drop_after]):
-            if not self.scripted._wait(piece.pause):
+            held = piece.after is not None and not self.scripted._wait_for_gate(piece.after)
+            if held or not self.scripted._wait(piece.pause):
                 self._drop_connection()
                 return
-            self._send_event(_dumps(chunks.choice(_piece_delta(reply.channel, piece.text))))
+            if piece.raw:
+                self._send_chunk(piece.text.encode())
+            else:
+                self._send_event(_dumps(chunks.choice(_piece_delta(reply.channel, piece.text))))
             self.scripted._record_sent(model, index)
         if reply.drop_after is not None:
             self._drop_connection()
@@ -450,25 +507,36 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
         self._send_event("[DONE]")
         self.wfile.write(b"0\r\n\r\n")
 
-    def _start_event_stream(self) -> None:
+    def _start_event_stream(self, headers: dict[str, str] | None = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
 
     def _send_event(self, data: str) -> None:
-        """One SSE event as one HTTP chunk, in one unbuffered write (wfile is unbuffered)."""
-        event = f"data: {data}\n\n".encode()
-        self.wfile.write(b"%x\r\n%b\r\n" % (len(event), event))
+        """One SSE event as one HTTP chunk."""
+        self._send_chunk(f"data: {data}\n\n".encode())
 
-    def _send_json(self, status: int, data: dict[str, Any]) -> None:
-        self._send_body(status, _dumps(data).encode(), "application/json")
+    def _send_chunk(self, data: bytes) -> None:
+        """One HTTP chunk, in one unbuffered write (wfile is unbuffered)."""
+        self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
 
-    def _send_body(self, status: int, body: bytes, content_type: str) -> None:
+    def _send_json(
+        self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        self._send_body(status, _dumps(data).encode(), "application/json", headers)
+
+    def _send_body(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -479,9 +547,16 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
 
-def _load_scenarios(path: Path) -> dict[str, Reply]:
+def _load_scenarios(path: Path) -> dict[str, list[Reply]]:
+    """model -> a reply dict, or a list of them (answered in turn, the last one repeating)."""
     scenarios = json.loads(path.read_text(encoding="utf-8"))
-    return {model: Reply.from_dict(reply) for model, reply in scenarios.items()}
+    return {
+        model: [
+            Reply.from_dict(reply)
+            for reply in (replies if isinstance(replies, list) else [replies])
+        ]
+        for model, replies in scenarios.items()
+    }
 
 
 @contextmanager
@@ -523,8 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop_requested.set())
     with _sent_log(args.sent_log) as on_sent:
         server = ScriptedServer(args.host, args.port, args.api_key, on_sent=on_sent)
-        for model, reply in scenarios.items():
-            server.script(model, reply)
+        for model, replies in scenarios.items():
+            server.script(model, *replies)
         with server:
             print(f"READY {server.url}", flush=True)
             stop_requested.wait()
