@@ -16,7 +16,7 @@ import streamlit as st
 from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.raw_stream_pane import FLUSH_SECONDS, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
-from components.stats_bar import run_ending, stats_line
+from components.stats_bar import retry_notice, run_ending, stats_line
 from iterplay.events import Entity, Event, Invalid, Partial, Token
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
@@ -44,17 +44,13 @@ class RunView:
         self.new_cards: list[str] = []
         self.partial: Partial | None = None
         self.partial_shown = False
+        self.retry_shown = False
         self.panes_stale = False
         self.last_cards = 0.0
         self.last_panes = 0.0
-        self.started: float | None = None
         # Scores the run against the current text's expected entities, when it has some.
         self.score = score
         self.missed_drawn = False
-
-    def start(self) -> None:
-        """Mark the run's start, for the live elapsed clock."""
-        self.started = time.monotonic()
 
     def empty_state(self) -> None:
         with self.cards:
@@ -120,8 +116,7 @@ class RunView:
             self.partial_slot.empty()
             self.partial_shown = False
         self.raw.flush()
-        live = None if log.finished or self.started is None else time.monotonic() - self.started
-        self.stats_slot.markdown(stats_line(log, elapsed=live))
+        self.stats_slot.markdown(stats_line(log))
         self.raw_caption.caption(
             f"{log.chunks} chunks · {log.characters:,} characters"
             + (f" · first at {log.first_token_t:.2f} s" if log.first_token_t is not None else "")
@@ -130,6 +125,13 @@ class RunView:
         if log.finished:
             with self.status_slot.container():
                 run_ending(log)
+        elif log.waiting_to_retry is not None:
+            with self.status_slot.container():
+                retry_notice(log.waiting_to_retry)
+            self.retry_shown = True
+        elif self.retry_shown:
+            self.status_slot.empty()
+            self.retry_shown = False
         if self.score is not None:
             self._draw_score(log)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from iterplay.events import Failed, Finished
+from iterplay.events import Failed, Finished, Retrying
+from iterplay.provider_errors import MAX_RETRIES
 from iterplay.run_log import RunLog
 
 
-def stats_line(log: RunLog, elapsed: float | None = None) -> str:
+def stats_line(log: RunLog) -> str:
     """Time to first token, elapsed time (live while running), counts and tokens per second."""
     parts = []
     if log.first_token_t is not None:
         parts.append(f"first token {log.first_token_t:.2f} s")
-    parts.append(f"elapsed {log.last_t if elapsed is None else elapsed:.2f} s")
+    parts.append(f"elapsed {log.elapsed:.2f} s")
     parts.append(f"{log.entity_count} entities")
     parts.append(f"{log.invalid_count} invalid")
     rate = log.tokens_per_second()
@@ -30,9 +31,18 @@ def run_ending(log: RunLog) -> None:
     if log.interrupted:
         st.warning(f"**Stopped** — {log.interrupted} Everything that arrived is kept.", icon="⏹")
     elif isinstance(end, Failed):
-        st.error(f"**Failed** ({end.kind}) — {end.message}", icon="🚫")
+        st.error(f"**Failed** — {end.kind.label}: {end.message}", icon="🚫")
     elif isinstance(end, Finished) and end.complete:
         st.success(f"**Complete** — {end.message}", icon="✅")
     elif isinstance(end, Finished):
         label = {"truncated": "Truncated", "cut_off": "Cut off"}.get(end.ending, "Incomplete")
         st.warning(f"**{label}** — {end.message}", icon="⚠️")
+
+
+def retry_notice(retry: Retrying) -> None:
+    """The provider asked to wait: say for how long, which retry it is, and why."""
+    st.info(
+        f"**Retrying in {retry.wait_seconds:g} s** (retry {retry.attempt} of {MAX_RETRIES}) — "
+        f"{retry.reason}",
+        icon="⏳",
+    )

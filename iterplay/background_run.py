@@ -39,7 +39,9 @@ class BackgroundRun:
         self._thread.start()
 
     def _work(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
-        batches = run_extraction_batches(provider, request, partials=partials, on_open=self._opened)
+        batches = run_extraction_batches(
+            provider, request, partials=partials, on_open=self._opened, pause=self._cancelled.wait
+        )
         try:
             for batch in batches:
                 if self._cancelled.is_set():

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from iterplay.errors import HistoryError, IterplayError, LocalModelError, SchemaError
-from iterplay.events import Finished, Partial, Token
+from iterplay.errors import FailureKind, HistoryError, IterplayError, LocalModelError, SchemaError
+from iterplay.events import Finished, Partial, Retrying, Token
 from iterplay.history import History, RunInputs, RunRecorder, recorded
 from iterplay.lint import LINT_PROVIDERS
 from iterplay.lint_command import LINT_EPILOG
@@ -86,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_provider_options(extract)
     extract.add_argument(
-        "--events", action="store_true", help="also print token and partial events"
+        "--events",
+        action="store_true",
+        help="also print token, partial and retrying events",
     )
     extract.add_argument(
         "--no-history", action="store_true", help="do not record this run in the history"
@@ -209,13 +211,13 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
         text = _read_text(args.text)
         provider = _provider(args)
     except SchemaError as error:
-        output.write(error_record("schema", f"{args.schema}: {error}"))
+        output.write(error_record(FailureKind.SCHEMA, f"{args.schema}: {error}"))
         return EXIT_ERROR
     except LocalModelError as error:
-        output.write(error_record("local_model", str(error)))
+        output.write(error_record(FailureKind.LOCAL_MODEL, str(error)))
         return EXIT_ERROR
     except (OSError, IterplayError) as error:
-        output.write(error_record("input", str(error)))
+        output.write(error_record(FailureKind.INPUT, str(error)))
         return EXIT_ERROR
     request = ExtractionRequest(
         wrapper=wrapper,
@@ -230,7 +232,7 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
     recorder = None if args.no_history else _start_recording(schema, wrapper, provider, request)
     events = run_extraction(provider, request, partials=args.events)
     for event in recorded(events, recorder, wrapper):
-        if isinstance(event, Token | Partial) and not args.events:
+        if isinstance(event, Token | Partial | Retrying) and not args.events:
             continue
         output.write(event_record(event, wrapper))
         if isinstance(event, Finished):

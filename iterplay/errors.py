@@ -5,6 +5,48 @@ Each carries a message a user can act on; callers show ``str(error)`` and never 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class FailureKind(StrEnum):
+    """Why a run or a command failed: the ``kind`` of ``Failed`` and of the CLI's ``error`` line.
+
+    A closed set that scripts branch on; ``label`` is what the UI shows beside the message.
+    """
+
+    CONNECTION = "connection"
+    TIMEOUT = "timeout"
+    AUTH = "auth"
+    NOT_FOUND = "not_found"
+    RATE_LIMIT = "rate_limit"
+    SERVER = "server"
+    BAD_REQUEST = "bad_request"
+    BAD_RESPONSE = "bad_response"
+    CONTEXT_LENGTH = "context_length"
+    SCHEMA = "schema"
+    INPUT = "input"
+    LOCAL_MODEL = "local_model"
+
+    @property
+    def label(self) -> str:
+        return _FAILURE_LABELS[self]
+
+
+_FAILURE_LABELS = {
+    FailureKind.CONNECTION: "Provider unreachable",
+    FailureKind.TIMEOUT: "No answer in time",
+    FailureKind.AUTH: "Access refused",
+    FailureKind.NOT_FOUND: "Not found",
+    FailureKind.RATE_LIMIT: "Rate limited",
+    FailureKind.SERVER: "Provider error",
+    FailureKind.BAD_REQUEST: "Request refused",
+    FailureKind.BAD_RESPONSE: "Not an OpenAI-compatible answer",
+    FailureKind.CONTEXT_LENGTH: "Text too long for the model",
+    FailureKind.SCHEMA: "Schema error",
+    FailureKind.INPUT: "Input error",
+    FailureKind.LOCAL_MODEL: "Embedded model unavailable",
+}
+
 
 class IterplayError(Exception):
     """Base of all iterplay errors."""
@@ -31,15 +73,28 @@ class SchemaError(IterplayError):
 
 
 class ProviderError(IterplayError):
-    """The model provider could not be reached or refused the request.
+    """The model provider could not be reached, refused the request, or broke the protocol.
 
-    ``kind`` is a short stable word (``connection``, ``timeout``, ``auth``, ``not_found``,
-    ``rate_limit``, ``server``, ``bad_request``, ``bad_response``) that scripts can branch on.
+    ``retry_after`` is set when the provider asked to be tried again later (a 429, or a 503
+    with ``Retry-After``): the seconds to wait first.
     """
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: FailureKind, message: str, retry_after: float | None = None):
         self.kind = kind
+        self.retry_after = retry_after
         super().__init__(message)
+
+
+class StreamCutError(IterplayError):
+    """The stream's connection broke or went silent after it had started.
+
+    Not a failure of the run: everything that arrived stands, and the run ends cut off.
+    ``detail`` says what happened, for the ending's message.
+    """
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__(detail)
 
 
 class LocalModelError(IterplayError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from iterplay.errors import FailureKind
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -73,6 +75,19 @@ class Invalid:
 
 
 @dataclass(frozen=True)
+class Retrying:
+    """The provider asked to be tried again later; the run waits ``wait_seconds``, then retries.
+
+    ``attempt`` counts retries from 1; ``reason`` is the provider's refusal, in one sentence.
+    """
+
+    attempt: int
+    wait_seconds: float
+    reason: str
+    t: float
+
+
+@dataclass(frozen=True)
 class Finished:
     """The stream ended. ``ending`` says how: see ``iterplay.stream.Ending``."""
 
@@ -85,11 +100,11 @@ class Finished:
 
 @dataclass(frozen=True)
 class Failed:
-    """The provider refused or could not be reached; ``kind`` as in ``ProviderError``."""
+    """The provider refused, could not be reached, or broke the protocol."""
 
-    kind: str
+    kind: FailureKind
     message: str
     stats: Stats
 
 
-Event = Token | Partial | Entity | Invalid | Finished | Failed
+Event = Token | Partial | Entity | Invalid | Retrying | Finished | Failed

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iterplay.context_window import PromptBudget
 from iterplay.errors import LocalModelError
 from iterplay.provider import ProviderConfig
 
@@ -83,6 +84,11 @@ class LocalModelServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def token_count_url(self) -> str:
+        """llama-cpp-python's tokenizer endpoint: counts text as the model does."""
+        return f"http://127.0.0.1:{self.port}/extras/tokenize/count"
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -314,6 +320,7 @@ def embedded_provider(server: LocalModelServer | None = None) -> ProviderConfig:
         base_url=server.base_url,
         model=MODEL_ALIAS,
         quirks="llama_cpp",
+        prompt_budget=PromptBudget(server.token_count_url, CONTEXT_TOKENS),
     )
 
 

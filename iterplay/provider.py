@@ -12,18 +12,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from iterplay.context_window import PromptBudget
+
 _KEY_SHAPED = re.compile(r"\b(sk|pk|rk|key|gsk|hf)[-_][A-Za-z0-9_\-*.]{6,}")
+
+
+DEFAULT_TIMEOUT = 60.0
+
+
+def default_timeout(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds to wait for the provider to connect or send the next bytes.
+
+    ``ITERPLAY_TIMEOUT`` sets it for a deployment; anything but a positive number is ignored.
+    """
+    try:
+        seconds = float(environ.get("ITERPLAY_TIMEOUT") or DEFAULT_TIMEOUT)
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return seconds if 0 < seconds < float("inf") else DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """An OpenAI-compatible endpoint."""
+    """An OpenAI-compatible endpoint.
+
+    ``prompt_budget`` is set where the model's tokenizer is at hand (the embedded model): a prompt
+    too long for its context window is refused before anything is sent.
+    """
 
     base_url: str
     model: str
     api_key: str = field(default="", repr=False)
     quirks: str = "openai"
-    timeout: float = 60.0
+    timeout: float = field(default_factory=default_timeout)
+    prompt_budget: PromptBudget | None = None
 
     @property
     def display_url(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Token
+from iterplay.errors import FailureKind
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.wrapper import Wrapper
 
 
@@ -25,6 +26,14 @@ def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
         return {"type": "token", "text": event.text, "t": _round(event.t)}
     if isinstance(event, Partial):
         return {"type": "partial", "index": event.index, "data": event.data}
+    if isinstance(event, Retrying):
+        return {
+            "type": "retrying",
+            "attempt": event.attempt,
+            "wait_seconds": event.wait_seconds,
+            "reason": event.reason,
+            "t": _round(event.t),
+        }
     if isinstance(event, Finished):
         return {
             "type": "done",
@@ -37,16 +46,16 @@ def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
     if isinstance(event, Failed):
         return {
             "type": "error",
-            "kind": event.kind,
+            "kind": event.kind.value,
             "message": event.message,
             "stats": event.stats.to_dict(),
         }
     raise TypeError(f"not an event: {event!r}")
 
 
-def error_record(kind: str, message: str) -> dict[str, Any]:
+def error_record(kind: FailureKind, message: str) -> dict[str, Any]:
     """The final line for a failure before any request was sent (schema, input, local model)."""
-    return {"type": "error", "kind": kind, "message": message}
+    return {"type": "error", "kind": kind.value, "message": message}
 
 
 def _round(t: float) -> float:

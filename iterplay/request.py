@@ -56,6 +56,7 @@ class ProviderQuirks:
     # A grammar-constrained server expands repetition counts into grammar rules: counts above
     # this made llama.cpp's server take gigabytes (docs/security.md). None: no such limit.
     grammar_count_limit: int | None = None
+    one_token_per_chunk: bool = False
 
 
 def _openai_json_schema(wrapper: Wrapper, strict: bool) -> dict[str, Any]:
@@ -83,12 +84,14 @@ PROVIDERS: dict[str, ProviderQuirks] = {
         "openai", _openai_json_schema, _plain_json_object, stream_usage=True, strict_outputs=True
     ),
     "llama_cpp": ProviderQuirks(
-        # llama-cpp-python 0.3's server ignores stream_options: it never reports usage.
+        # llama-cpp-python 0.3's server ignores stream_options: it never reports usage. It sends
+        # one chunk per generated token, so counting chunks counts completion tokens.
         "llama_cpp",
         _llama_cpp_schema_object,
         _llama_cpp_schema_object,
         stream_usage=False,
         grammar_count_limit=1_000,
+        one_token_per_chunk=True,
     ),
 }
 _COUNT_KEYWORDS = (

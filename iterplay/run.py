@@ -17,11 +17,23 @@ import openai
 import pydantic_core
 from pydantic import ValidationError
 
-from iterplay.errors import ProviderError
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Stats, Token
+from iterplay import provider_errors
+from iterplay.errors import FailureKind, ProviderError, StreamCutError
+from iterplay.events import (
+    Entity,
+    Event,
+    Failed,
+    Finished,
+    Invalid,
+    Partial,
+    Retrying,
+    Stats,
+    Token,
+)
 from iterplay.provider import ProviderConfig
-from iterplay.request import MODES, ExtractionRequest, build_payload
-from iterplay.sse import StreamEventError, iter_chunks
+from iterplay.provider_errors import retry_decision
+from iterplay.request import MODES, PROVIDERS, ExtractionRequest, ProviderQuirks, build_payload
+from iterplay.sse import iter_chunks
 from iterplay.stream import ElementSplitter, Ending, Phase
 
 _SMALL_ELEMENT = 4096
@@ -51,6 +63,10 @@ class _Meter:
         self.chunks += 1
         self.characters += len(text)
         return t
+
+    def completion_tokens(self) -> int | None:
+        """As the provider reported them, when it did."""
+        return (self.usage or {}).get("completion_tokens")
 
     def stats(self) -> Stats:
         usage = self.usage or {}
@@ -96,13 +112,18 @@ def run_extraction(
     *,
     partials: bool = False,
     on_open: Callable[[Any], None] | None = None,
+    pause: Callable[[float], object] = time.sleep,
 ) -> Iterator[Event]:
     """Stream one extraction, yielding events as they happen; the last is Finished or Failed.
 
     ``on_open`` receives the HTTP response once the provider has answered, so a caller on
-    another thread can abort it (see ``iterplay.background_run``).
+    another thread can abort it (see ``iterplay.background_run``). ``pause`` waits before a
+    retry (after a ``Retrying`` event); a caller that can cancel passes a wait it can cut short.
     """
-    for batch in run_extraction_batches(provider, request, partials=partials, on_open=on_open):
+    batches = run_extraction_batches(
+        provider, request, partials=partials, on_open=on_open, pause=pause
+    )
+    for batch in batches:
         yield from batch
 
 
@@ -112,6 +133,7 @@ def run_extraction_batches(
     *,
     partials: bool = False,
     on_open: Callable[[Any], None] | None = None,
+    pause: Callable[[float], object] = time.sleep,
 ) -> Iterator[list[Event]]:
     """The events of ``run_extraction``, grouped by the chunk that produced them.
 
@@ -119,57 +141,45 @@ def run_extraction_batches(
     on another thread can draw them together: the card first, not after the raw text.
     """
     meter = _Meter()
+    payload = build_payload(request, provider.quirks)
+    too_long = provider.prompt_budget and provider.prompt_budget.check(payload["messages"])
+    if too_long:
+        yield [Failed(too_long.kind, str(too_long), meter.stats())]
+        return
+    retries = 0
+    while True:
+        try:
+            response = _open_stream(provider, request, payload)
+            break
+        except ProviderError as error:
+            decision = retry_decision(error, retries)
+            if isinstance(decision, ProviderError):
+                yield [Failed(decision.kind, str(decision), meter.stats())]
+                return
+            retries += 1
+            yield [Retrying(retries, decision, str(error), meter.now())]
+            pause(decision)
+    if on_open is not None:
+        on_open(response.http_response)
+    reader = _StreamReader(request, PROVIDERS[provider.quirks], meter, partials)
     try:
-        response = _open_stream(provider, request)
+        with provider_errors.reading(provider):
+            for chunk in iter_chunks(response.iter_lines()):
+                batch = reader.take(chunk)
+                if batch:
+                    yield batch
+    except StreamCutError as cut:
+        yield [reader.finished(None, Ending.CUT_OFF, detail=cut.detail)]
+        return
     except ProviderError as error:
         yield [Failed(error.kind, str(error), meter.stats())]
         return
-    if on_open is not None:
-        on_open(response.http_response)
-    splitter = ElementSplitter()
-    throttle = _PartialThrottle()
-    channel = MODES[request.mode].channel
-    finish_reason: str | None = None
-    try:
-        for chunk in iter_chunks(response.iter_lines()):
-            if chunk.get("usage"):
-                meter.usage = chunk["usage"]
-            for choice in chunk.get("choices", [])[:1]:
-                text = _delta_text(choice.get("delta"), channel)
-                if text:
-                    batch: list[Event] = [Token(text, meter.saw_text(text))]
-                    batch.extend(_elements(splitter, text, request, meter))
-                    if partials:
-                        batch.extend(_partial(splitter, throttle))
-                    yield batch
-                if choice.get("finish_reason"):
-                    finish_reason = choice["finish_reason"]
-    except StreamEventError as error:
-        yield [Failed(error.kind, _stream_event_message(error, provider), meter.stats())]
-        return
-    except Exception as exc:  # the transport's own errors differ between SDK versions
-        if _is_transport_error(exc):
-            detail = (
-                f"the provider sent nothing for {provider.timeout:g} s, so the client gave up"
-                if _is_timeout(exc)
-                else f"the connection closed: {type(exc).__name__}"
-            )
-            yield [_finished(None, Ending.CUT_OFF, splitter, meter, detail=detail)]
-            return
-        raise
     finally:
         response.close()
-    if meter.chunks == 0 and finish_reason is None:
-        yield [
-            Failed(
-                "bad_response",
-                f"The provider at {provider.display_url} answered without any stream events; "
-                "is this the /v1 base URL of an OpenAI-compatible server?",
-                meter.stats(),
-            )
-        ]
+    if reader.silent:
+        yield [_silent_stream_failure(provider, request, payload, meter)]
         return
-    yield [_finished(finish_reason, _ending(finish_reason, splitter), splitter, meter)]
+    yield [reader.end()]
 
 
 @functools.lru_cache(maxsize=16)
@@ -179,41 +189,148 @@ def _client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
     return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
 
 
-def _open_stream(provider: ProviderConfig, request: ExtractionRequest):
+def _open_stream(provider: ProviderConfig, request: ExtractionRequest, payload: dict[str, Any]):
     client = _client(provider.base_url, provider.api_key or "no-key", provider.timeout)
-    try:
+    with provider_errors.opening(provider, request):
         streaming = client.chat.completions.with_streaming_response
-        return streaming.create(**build_payload(request, provider.quirks)).__enter__()
-    except openai.APIStatusError as exc:
-        raise ProviderError(*_describe_status(exc, provider, request)) from None
-    except openai.APITimeoutError:
-        raise ProviderError(
-            "timeout",
-            f"The provider at {provider.display_url} did not answer within {provider.timeout:g} s.",
-        ) from None
-    except openai.APIConnectionError:
-        raise ProviderError(
-            "connection",
-            f"Could not connect to {provider.display_url}; is the server running and the base "
-            "URL right?",
-        ) from None
-    except openai.APIError as exc:
-        raise ProviderError(
-            "bad_response",
-            provider.redact(f"The provider's answer was not OpenAI-compatible: {exc}"),
-        ) from None
+        return streaming.create(**payload).__enter__()
 
 
-def _stream_event_message(error: StreamEventError, provider: ProviderConfig) -> str:
-    if error.kind == "server":
-        return provider.redact(
-            f"The provider at {provider.display_url} reported an error during the stream: "
-            f"{error.detail}"
-        )
-    return (
-        f"The provider at {provider.display_url} sent {error.detail}; is this an "
-        "OpenAI-compatible server?"
+def _silent_stream_failure(
+    provider: ProviderConfig, request: ExtractionRequest, payload: dict[str, Any], meter: _Meter
+) -> Failed:
+    """A stream that ended without a single event: ask again, unstreamed, for the reason.
+
+    Some servers (llama-cpp-python) report an error that happens once the stream has started,
+    such as a prompt longer than the context window, only in their own log; the same request
+    without streaming gets it back as an error status. One token is enough to find out.
+    """
+    unstreamed = {key: value for key, value in payload.items() if key != "stream_options"}
+    unstreamed.update(stream=False, max_tokens=1)
+    try:
+        # A client of its own: the server may have left the pooled connection broken.
+        with (
+            openai.OpenAI(
+                base_url=provider.base_url,
+                api_key=provider.api_key or "no-key",
+                max_retries=0,
+                timeout=provider.timeout,
+            ) as client,
+            provider_errors.opening(provider, request),
+        ):
+            client.chat.completions.create(**unstreamed)
+    except ProviderError as error:
+        if error.kind is not FailureKind.BAD_RESPONSE:
+            return Failed(error.kind, str(error), meter.stats())
+    return Failed(
+        FailureKind.BAD_RESPONSE,
+        f"The provider at {provider.display_url} answered without any stream events; "
+        "is this the /v1 base URL of an OpenAI-compatible server?",
+        meter.stats(),
     )
+
+
+class _StreamReader:
+    """Turns the chunks of one stream into events; owns the splitter and the stream's end."""
+
+    def __init__(
+        self, request: ExtractionRequest, quirks: ProviderQuirks, meter: _Meter, partials: bool
+    ) -> None:
+        self.request = request
+        self.quirks = quirks
+        self.meter = meter
+        self.partials = partials
+        self.splitter = ElementSplitter()
+        self.throttle = _PartialThrottle()
+        self.channel = MODES[request.mode].channel
+        self.finish_reason: str | None = None
+        self.off_channel_characters = 0
+
+    def take(self, chunk: dict[str, Any]) -> list[Event]:
+        """The events one chunk produced: its Token, the elements it completed, a Partial."""
+        batch: list[Event] = []
+        if chunk.get("usage"):
+            self.meter.usage = chunk["usage"]
+        for choice in chunk.get("choices", [])[:1]:
+            delta = choice.get("delta")
+            text = _delta_text(delta, self.channel)
+            if text:
+                batch.append(Token(text, self.meter.saw_text(text)))
+                batch.extend(_elements(self.splitter, text, self.request, self.meter))
+                if self.partials:
+                    batch.extend(_partial(self.splitter, self.throttle))
+            elif self.channel != "content" and delta:
+                self.off_channel_characters += len(delta.get("content") or "")
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+        return batch
+
+    @property
+    def silent(self) -> bool:
+        """The stream ended with no text and no finish reason: nothing to go on."""
+        return self.meter.chunks == 0 and self.finish_reason is None
+
+    def end(self) -> Finished:
+        """The last event of a stream that ended by itself."""
+        return self.finished(self.finish_reason, self._ending())
+
+    def _ending(self) -> Ending:
+        if self.finish_reason == "length" or self._ran_out_of_tokens():
+            return Ending.TRUNCATED
+        if self.finish_reason is None:
+            return Ending.CUT_OFF
+        if self._json_closed():
+            return Ending.COMPLETE
+        if self.meter.chunks == 0:
+            return Ending.NO_TOOL_CALL if self.off_channel_characters else Ending.EMPTY
+        splitter = self.splitter
+        if not splitter.array_found and splitter.completed == 0 and splitter.phase is Phase.SEEKING:
+            return Ending.NO_ARRAY
+        return Ending.UNTERMINATED
+
+    def _ran_out_of_tokens(self) -> bool:
+        """A stream the provider says ended normally, but that used every token it was allowed.
+
+        Some servers report ``tool_calls`` or ``stop`` when max tokens cut the answer short
+        (llama-cpp-python in tools mode); the count of completion tokens tells the truth.
+        """
+        limit = self.request.max_tokens
+        produced = self.meter.completion_tokens()
+        if produced is None and self.quirks.one_token_per_chunk:
+            produced = self.meter.chunks
+        if limit is None or produced is None or produced < limit:
+            return False
+        return not self._json_closed()
+
+    def _json_closed(self) -> bool:
+        splitter = self.splitter
+        return splitter.array_closed or bool(splitter.completed and splitter.phase is Phase.SEEKING)
+
+    def finished(self, finish_reason: str | None, ending: Ending, detail: str = "") -> Finished:
+        where = self.splitter.where()
+        tool = self.request.wrapper.name
+        messages = {
+            Ending.COMPLETE: "The stream completed.",
+            Ending.TRUNCATED: f"The model hit the max-tokens limit {where}; raise max tokens to "
+            "get the rest.",
+            Ending.CUT_OFF: f"The stream was cut off {where} ({detail or _NO_FINISH}); "
+            "everything shown arrived before the cut.",
+            Ending.UNTERMINATED: f"The model stopped (finish_reason={finish_reason}) {where}, "
+            "before the JSON was closed.",
+            Ending.NO_ARRAY: f"The model answered with {self.meter.characters:,} characters of "
+            "text but no JSON array or object to extract from; see the raw stream.",
+            Ending.EMPTY: f"The model's answer was empty (finish_reason={finish_reason}).",
+            Ending.NO_TOOL_CALL: "The model answered in plain text "
+            f"({self.off_channel_characters:,} characters) instead of calling the {tool} tool; "
+            "try the json mode, or a model that supports tool calls.",
+        }
+        return Finished(
+            finish_reason=finish_reason,
+            complete=ending is Ending.COMPLETE and (finish_reason in _NORMAL_FINISH),
+            ending=ending.value,
+            message=messages[ending],
+            stats=self.meter.stats(),
+        )
 
 
 def _delta_text(delta: dict[str, Any] | None, channel: str) -> str:
@@ -261,86 +378,3 @@ def _plain_errors(exc: ValidationError) -> list[dict[str, Any]]:
         {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
         for error in exc.errors(include_url=False, include_context=False, include_input=False)
     ]
-
-
-def _ending(finish_reason: str | None, splitter: ElementSplitter) -> Ending:
-    if finish_reason == "length":
-        return Ending.TRUNCATED
-    if finish_reason is None:
-        return Ending.CUT_OFF
-    if splitter.array_closed or (splitter.completed and splitter.phase is Phase.SEEKING):
-        return Ending.COMPLETE
-    if not splitter.array_found and splitter.completed == 0 and splitter.phase is Phase.SEEKING:
-        return Ending.NO_ARRAY
-    return Ending.UNTERMINATED
-
-
-def _finished(
-    finish_reason: str | None,
-    ending: Ending,
-    splitter: ElementSplitter,
-    meter: _Meter,
-    detail: str = "",
-) -> Finished:
-    where = splitter.where()
-    messages = {
-        Ending.COMPLETE: "The stream completed.",
-        Ending.TRUNCATED: f"The model hit the max-tokens limit {where}; raise max tokens to get "
-        "the rest.",
-        Ending.CUT_OFF: f"The stream was cut off {where} ({detail or _NO_FINISH}); "
-        "everything shown arrived before the cut.",
-        Ending.UNTERMINATED: f"The model stopped (finish_reason={finish_reason}) {where}, "
-        "before the JSON was closed.",
-        Ending.NO_ARRAY: "The model's answer held no JSON array or object to extract from.",
-    }
-    return Finished(
-        finish_reason=finish_reason,
-        complete=ending is Ending.COMPLETE and (finish_reason in _NORMAL_FINISH),
-        ending=ending.value,
-        message=messages[ending],
-        stats=meter.stats(),
-    )
-
-
-def _is_timeout(exc: Exception) -> bool:
-    return isinstance(exc, openai.APITimeoutError) or any(
-        "Timeout" in cls.__name__ for cls in type(exc).__mro__
-    )
-
-
-def _is_transport_error(exc: Exception) -> bool:
-    """True for the HTTP library's errors (httpx or httpx2, depending on the SDK version)."""
-    if isinstance(exc, openai.APIConnectionError):
-        return True
-    return any(cls.__module__.split(".")[0].startswith("httpx") for cls in type(exc).__mro__)
-
-
-_STATUS_KINDS = {401: "auth", 403: "auth", 404: "not_found", 429: "rate_limit"}
-
-
-def _describe_status(
-    exc: openai.APIStatusError, provider: ProviderConfig, request: ExtractionRequest
-) -> tuple[str, str]:
-    """A kind and one plain sentence for an error status, with the provider's own reason."""
-    status = exc.status_code
-    kind = _STATUS_KINDS.get(status) or ("server" if status >= 500 else "bad_request")
-    reason = _provider_reason(exc)
-    lead = {
-        "auth": f"The provider at {provider.display_url} refused the API key",
-        "not_found": f"Model '{request.model}' was not found at {provider.display_url}",
-        "rate_limit": f"The provider at {provider.display_url} is rate limiting requests",
-        "server": f"The provider at {provider.display_url} had a server error",
-        "bad_request": f"The provider at {provider.display_url} refused the request "
-        f"(mode '{request.mode}' may be unsupported there)",
-    }[kind]
-    return kind, provider.redact(f"{lead} ({status}): {reason}")
-
-
-def _provider_reason(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        message = body.get("message") or (body.get("error") or {}).get("message")
-        if message:
-            return str(message).strip()
-    text = str(getattr(exc, "message", "") or exc)
-    return text if len(text) <= 300 else text[:300] + "..."

@@ -6,15 +6,23 @@ Stop click, an edit -- redraws from this log and nothing that arrived is lost.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Token
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 
 
 @dataclass
 class RunLog:
-    """One run's entities, invalid elements, raw text and ending, in arrival order."""
+    """One run's entities, invalid elements, raw text and ending, in arrival order.
 
+    ``started`` is when the user asked for the run (``time.monotonic()``); ``ended`` is set by
+    the run's last event or by ``interrupt``, so ``elapsed`` is the real time the run took,
+    whatever it spent before the provider answered (starting the model, retries) or after.
+    """
+
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
     elements: list[Entity | Invalid] = field(default_factory=list)
     raw_pieces: list[str] = field(default_factory=list)
     partial: Partial | None = None
@@ -26,6 +34,7 @@ class RunLog:
     interrupted: str | None = None
     entity_count: int = 0
     invalid_count: int = 0
+    retries: list[Retrying] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
         if isinstance(event, Token):
@@ -46,10 +55,34 @@ class RunLog:
             self.last_t = event.t
             if self.partial is not None and self.partial.index <= event.index:
                 self.partial = None
+        elif isinstance(event, Retrying):
+            self.retries.append(event)
         elif isinstance(event, Finished | Failed):
             self.end = event
             self.partial = None
             self.last_t = event.stats.total_time
+            self._stop_clock()
+
+    def interrupt(self, reason: str) -> None:
+        """The run was stopped before its end (Stop, an edit); ``reason`` says which."""
+        self.interrupted = reason
+        self._stop_clock()
+
+    def _stop_clock(self) -> None:
+        if self.ended is None:
+            self.ended = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the request for the run to its end, or to now while it goes on."""
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+
+    @property
+    def waiting_to_retry(self) -> Retrying | None:
+        """The retry the run is waiting for: the last one, until the stream starts or ends."""
+        if self.retries and self.chunks == 0 and not self.finished:
+            return self.retries[-1]
+        return None
 
     @property
     def finished(self) -> bool:

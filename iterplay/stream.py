@@ -46,6 +46,8 @@ class Ending(StrEnum):
     CUT_OFF = "cut_off"
     UNTERMINATED = "unterminated"
     NO_ARRAY = "no_array"
+    EMPTY = "empty"
+    NO_TOOL_CALL = "no_tool_call"
 
 
 class ElementSplitter:

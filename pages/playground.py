@@ -7,6 +7,8 @@ run, and the link token already loaded.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from components.cases_panel import cases_panel, current_cases, expected_picker
@@ -90,18 +92,19 @@ def note_interruption(stop_pressed: bool) -> None:
     """A rerun during a run ends it; say why, keeping everything it produced."""
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is not None and not log.finished:
-        log.interrupted = (
+        log.interrupt(
             "You pressed Stop." if stop_pressed else "An input changed while the run was going."
         )
 
 
 def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
+    pressed = time.monotonic()  # the run's clock includes starting the embedded model
     try:
         provider = provider_config(choice)
     except LocalModelError as error:
         st.error(f"**The embedded model could not start** — {error}", icon="🚫")
         return
-    log = RunLog()
+    log = RunLog(started=pressed)
     state[Kept.ACTIVE_RUN] = log
     request = ExtractionRequest(
         wrapper=schema.wrapper,
@@ -112,7 +115,6 @@ def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
     )
-    view.start()
     run = BackgroundRun(provider, request, partials=True)
     try:
         for batch in run.batches(poll_seconds=0.02):
@@ -174,7 +176,12 @@ def page() -> None:
         blocked = schema.error or (None if state[Input.SOURCE_TEXT].strip() else "Paste some text.")
         run_button, stop_button = st.columns(2)
         extract_pressed = run_button.button(
-            "Extract", type="primary", disabled=bool(blocked), help=blocked, width="stretch"
+            "Extract",
+            key="extract",
+            type="primary",
+            disabled=bool(blocked),
+            help=blocked,
+            width="stretch",
         )
         stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
         share_box(shared_state(schema, choice))

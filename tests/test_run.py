@@ -9,11 +9,7 @@ last event says truthfully how the stream ended.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -274,6 +270,53 @@ def test_stall_longer_than_the_timeout_mid_stream_ends_cut_off(scripted_server, 
     assert "the provider sent nothing for 0.3 s" in final(events).message
 
 
+def test_max_tokens_used_up_is_truncated_whatever_finish_reason_the_provider_says(scripted_server):
+    """llama-cpp-python says ``tool_calls`` when max tokens cut a tool call short."""
+    pieces = ['{"tasks": [', JASON, ", ", '{"name": "Jo']
+    usage = {"prompt_tokens": 50, "completion_tokens": 4, "total_tokens": 54}
+    reply = Reply.from_pieces(pieces, channel="tool_call", finish_reason="tool_calls", usage=usage)
+
+    events = extract(scripted_server, reply, "tools", max_tokens=4)
+
+    assert users(events) == [(0, user("Jason", 10))]
+    ending = final(events)
+    assert (ending.complete, ending.ending, ending.finish_reason) == (
+        False,
+        "truncated",
+        "tool_calls",
+    )
+    assert "raise max tokens" in ending.message
+
+
+def test_without_usage_llama_cpp_chunks_count_the_tokens_against_max_tokens(scripted_server):
+    pieces = ['{"tasks": [', JASON, ", ", '{"name": "Jo']
+    reply = Reply.from_pieces(pieces, channel="tool_call", finish_reason="tool_calls")
+    provider = provider_for(scripted_server, quirks="llama_cpp")
+
+    events = extract(scripted_server, reply, "tools", provider=provider, max_tokens=4)
+
+    assert "stream_options" not in scripted_server.requests[-1]
+    assert (final(events).ending, final(events).complete) == ("truncated", False)
+
+
+def test_fewer_tokens_than_max_tokens_with_open_json_is_unterminated(scripted_server):
+    pieces = ['{"tasks": [', JASON, ", ", '{"name": "Jo']
+    usage = {"prompt_tokens": 50, "completion_tokens": 4, "total_tokens": 54}
+    reply = Reply.from_pieces(pieces, channel="tool_call", finish_reason="tool_calls", usage=usage)
+
+    events = extract(scripted_server, reply, "tools", max_tokens=100)
+
+    assert (final(events).ending, final(events).complete) == ("unterminated", False)
+
+
+def test_a_complete_answer_that_uses_every_token_is_complete(scripted_server):
+    reply = Reply.from_pieces(['{"tasks": [', JASON, "]}"], channel="tool_call")
+
+    events = extract(scripted_server, reply, "tools", max_tokens=3)
+
+    assert (final(events).ending, final(events).complete) == ("complete", True)
+
+
 def test_stop_before_the_array_closes_is_not_complete(scripted_server, mode):
     events = extract(scripted_server, answer(mode, '{"tasks": [' + JASON + ", " + JOHN), mode)
 
@@ -294,7 +337,7 @@ def test_tools_mode_reads_the_arguments_and_ignores_content(scripted_server):
     events = extract(scripted_server, Reply.from_text(tasks(JASON), channel="content"), "tools")
 
     assert users(events) == []
-    assert (final(events).complete, final(events).ending) == (False, "no_array")
+    assert (final(events).complete, final(events).ending) == (False, "no_tool_call")
 
 
 # -- what the run measures ----------------------------------------------------------------------
@@ -458,34 +501,6 @@ def failure(events: list[Event]) -> Failed:
     return events[0]
 
 
-@pytest.fixture
-def refusing_url() -> Iterator[str]:
-    """A port that is bound but not listening: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-
-
-def test_connection_refused(scripted_server, refusing_url):
-    provider = ProviderConfig(base_url=refusing_url, model=SCENARIO, api_key=API_KEY)
-
-    failed = failure(extract(scripted_server, None, provider=provider))
-
-    assert failed.kind == "connection"
-    assert refusing_url in failed.message
-
-
-def test_no_answer_within_the_timeout(scripted_server):
-    provider = provider_for(scripted_server, timeout=0.3)
-
-    failed = failure(
-        extract(scripted_server, answer("tools", JASON, headers_delay=5.0), provider=provider)
-    )
-
-    assert failed.kind == "timeout"
-    assert "0.3 s" in failed.message
-
-
 def test_wrong_api_key_is_refused_without_showing_the_key():
     with ScriptedServer(api_key="sk-the-right-one-987654") as server:
         server.script(SCENARIO, answer("tools", tasks(JASON)))
@@ -505,28 +520,6 @@ def test_a_key_echoed_by_the_provider_is_hidden(scripted_server):
     assert "[key hidden]" in failed.message
 
 
-def test_unknown_model(scripted_server):
-    provider = provider_for(scripted_server, model="gpt-nonexistent")
-
-    failed = failure(extract(scripted_server, None, provider=provider))
-
-    assert failed.kind == "not_found"
-    assert "'gpt-nonexistent'" in failed.message
-
-
-@pytest.mark.parametrize(
-    ("status", "kind"),
-    [(429, "rate_limit"), (500, "server"), (503, "server"), (400, "bad_request")],
-)
-def test_error_status_becomes_a_kind_and_the_providers_reason(scripted_server, status, kind):
-    reply = Reply(status=status, error={"message": "Scripted reason."})
-
-    failed = failure(extract(scripted_server, reply))
-
-    assert failed.kind == kind
-    assert f"({status}): Scripted reason." in failed.message
-
-
 def test_bad_request_names_the_mode_that_may_be_unsupported(scripted_server):
     failed = failure(extract(scripted_server, Reply(status=400), "json_schema"))
 
@@ -544,58 +537,13 @@ def test_html_page_with_status_200_is_a_bad_response(scripted_server):
 
 # -- streams that go wrong after they started ---------------------------------------------------
 #
-# The scripted server only writes well-formed chunks, so these use a bare server that writes one
-# good chunk and then whatever SSE line the test gives.
-
-FIRST_CHUNK = {
-    "id": "chatcmpl-raw",
-    "object": "chat.completion.chunk",
-    "created": 0,
-    "model": SCENARIO,
-    "choices": [{"index": 0, "delta": {"content": tasks(JASON)[:-2] + ", "}}],
-}
+# After a first chunk holding one element, the scripted server writes a raw SSE event.
 
 
-@dataclass
-class RawSSEServer:
-    url: str
-    lines: list[str]
-
-
-@pytest.fixture
-def raw_sse_server() -> Iterator[RawSSEServer]:
-    """Sends, after a first chunk holding one element, the SSE data lines a test puts in it."""
-    lines: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            events = [json.dumps(FIRST_CHUNK), *lines]
-            body = "".join(f"data: {data}\n\n" for data in events).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    with ThreadingHTTPServer(("127.0.0.1", 0), Handler) as httpd:
-        thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        yield RawSSEServer(f"http://127.0.0.1:{httpd.server_address[1]}/v1", lines)
-        httpd.shutdown()
-        thread.join()
-
-
-def extract_raw(server: RawSSEServer, *data: str) -> list[Event]:
-    server.lines.extend(data)
-    provider = ProviderConfig(base_url=server.url, model=SCENARIO, api_key=API_KEY)
-    request = ExtractionRequest(wrapper=USER, text="Jason is 10.", model=SCENARIO, mode="json")
-    return list(run_extraction(provider, request))
+def extract_then_raw(server: ScriptedServer, data: str) -> list[Event]:
+    first = Piece('{"tasks": [' + JASON + ", ")
+    raw = Piece(f"data: {data}\n\n", raw=True)
+    return extract(server, Reply(pieces=(first, raw)), "json")
 
 
 def late_failure(events: list[Event]) -> Failed:
@@ -606,24 +554,18 @@ def late_failure(events: list[Event]) -> Failed:
     return failed
 
 
-def test_error_event_mid_stream_fails_after_the_entities_already_sent(raw_sse_server):
+def test_error_event_mid_stream_fails_after_the_entities_already_sent(scripted_server):
     error = {"error": {"message": f"Overloaded (key {API_KEY}).", "type": "server_error"}}
 
-    failed = late_failure(extract_raw(raw_sse_server, json.dumps(error)))
+    failed = late_failure(extract_then_raw(scripted_server, json.dumps(error)))
 
     assert failed.kind == "server"
     assert "reported an error during the stream: Overloaded (key [key hidden])." in failed.message
 
 
-def test_stream_event_that_is_not_json_is_a_bad_response(raw_sse_server):
-    failed = late_failure(extract_raw(raw_sse_server, "<html>oops</html>"))
-
-    assert (failed.kind, "not JSON" in failed.message) == ("bad_response", True)
-
-
 @pytest.mark.parametrize("data", ['{"object": "something.else"}', "[1, 2]"])
-def test_stream_event_that_is_not_a_chunk_is_a_bad_response(raw_sse_server, data):
-    failed = late_failure(extract_raw(raw_sse_server, data))
+def test_stream_event_that_is_not_a_chunk_is_a_bad_response(scripted_server, data):
+    failed = late_failure(extract_then_raw(scripted_server, data))
 
     assert (failed.kind, "not a chat-completions chunk" in failed.message) == (
         "bad_response",
