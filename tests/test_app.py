@@ -59,7 +59,7 @@ def test_default_playground_is_ready_to_extract(no_provider_env):
     app = open_page()
     assert not app.exception
     assert app.text_area(key="source_text").value == "Jason is 10 and John is 30."
-    assert not app.button[0].disabled and app.button[0].label == "Extract"
+    assert not app.button(key="extract").disabled and app.button(key="extract").label == "Extract"
     assert "class IterableUser(BaseModel)" in all_text(app)
 
 
@@ -75,7 +75,7 @@ def test_broken_schema_shows_line_and_blocks_extract(no_provider_env):
     app = open_page(token)
     assert not app.exception
     assert "line 4" in app.error[0].value and "Intt" in app.error[0].value
-    assert app.button[0].disabled
+    assert app.button(key="extract").disabled
 
 
 def test_share_link_prefills_every_input(no_provider_env):
@@ -114,14 +114,14 @@ def test_provider_defaults_come_from_the_environment(remote_env):
 def test_server_key_is_used_but_never_shown(remote_env):
     app = open_page()
     assert app.text_input(key="api_key").value == ""
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     assert "sk-secret-test-key-123456" not in all_text(app)
     assert app.session_state["active_run"].entity_count == 2
 
 
 def test_extract_streams_entities_into_cards(remote_env):
     app = open_page()
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     log = app.session_state["active_run"]
     assert [e.value.name for e in log.elements] == ["Jason", "John"]
     assert "Complete" in app.success[0].value
@@ -138,7 +138,7 @@ def test_invalid_element_gets_an_error_card_and_the_stream_goes_on(remote_env):
         ),
     )
     app = open_page()
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     log = app.session_state["active_run"]
     assert (log.invalid_count, log.entity_count) == (1, 1)
     assert "st-key-invalid-card-0" in html_text(app) and "failed validation" in html_text(app)
@@ -150,7 +150,7 @@ def test_truncated_run_says_so_and_keeps_entities(remote_env):
         Reply.from_text(TWO_USERS[:45], channel="tool_call", finish_reason="length"),
     )
     app = open_page()
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     assert app.session_state["active_run"].entity_count == 1
     assert "Truncated" in app.warning[0].value
 
@@ -158,7 +158,7 @@ def test_truncated_run_says_so_and_keeps_entities(remote_env):
 def test_unreachable_provider_fails_in_one_sentence(remote_env, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     app = open_page()
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     assert not app.exception
     assert "Could not connect" in app.error[0].value
     assert "Traceback" not in all_text(app)
@@ -166,7 +166,7 @@ def test_unreachable_provider_fails_in_one_sentence(remote_env, monkeypatch):
 
 def test_results_survive_a_rerun(remote_env):
     app = open_page()
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     app.run()
     assert app.session_state["active_run"].entity_count == 2
     assert "<b>name</b>: John" in html_text(app)
@@ -176,7 +176,7 @@ def test_model_output_is_shown_as_text_never_as_html(remote_env):
     hostile = '{"tasks": [{"name": "<img src=x onerror=alert(1)> **bold** $x$", "age": 1}]}'
     remote_env.script("two-users", Reply.from_text(hostile, channel="tool_call"))
     app = open_page()
-    app.button[0].click().run()
+    app.button(key="extract").click().run()
     assert "&lt;img src=x onerror=alert(1)&gt; **bold** $x$" in html_text(app)
     assert "<img" not in html_text(app)
 

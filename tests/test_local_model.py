@@ -14,8 +14,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -23,11 +25,16 @@ from pydantic import BaseModel
 
 from iterplay import local_model
 from iterplay.errors import LocalModelError
-from iterplay.events import Entity, Finished
+from iterplay.events import Entity, Token
 from iterplay.request import ExtractionRequest
 from iterplay.run import run_extraction
 from iterplay.wrapper import build_wrapper
-from tests.ports import PORT_RELEASE_WAIT, port_accepts_connections, wait_until_port_closed
+from tests.ports import (
+    PORT_RELEASE_WAIT,
+    open_connections,
+    port_accepts_connections,
+    wait_until_port_closed,
+)
 
 SEED_TEXT = "Consider this data: Jason is 10 and John is 30."
 
@@ -286,22 +293,54 @@ def test_stop_frees_the_port_and_the_next_call_starts_a_fresh_server(no_server):
     assert models_endpoint(second.port)["data"]
 
 
+@dataclass
+class TimedRun:
+    """A run's events, and the monotonic time each of its tokens arrived."""
+
+    events: list = field(default_factory=list)
+    token_times: list[float] = field(default_factory=list)
+
+    def consume(self, provider, text: str) -> Iterator[None]:
+        """Run the extraction, yielding after each event so a test can act between them."""
+        request = ExtractionRequest(build_wrapper([User]), text, provider.model, "json", None, 0)
+        for event in run_extraction(provider, request):
+            if isinstance(event, Token):
+                self.token_times.append(time.monotonic())
+            self.events.append(event)
+            yield
+
+    def run(self, provider, text: str) -> None:
+        for _ in self.consume(provider, text):
+            pass
+
+
 @pytest.mark.embedded
-def test_concurrent_extractions_queue_instead_of_cutting_each_other_off(no_server):
-    provider = local_model.embedded_provider()
-    results: list[list] = []
+def test_two_sessions_at_once_are_served_one_after_the_other(no_server):
+    """The second request is connected to the server while the first streams, and its first
+    token comes only after the first run's last one: queued, neither interleaved nor cut off.
+    (The server opens a queued response only when its turn comes, so the connection, seen in
+    /proc/net/tcp, is what shows that the two were at the server together.)"""
+    server = local_model.ensure_server()
+    provider = local_model.embedded_provider(server)
+    first, second = TimedRun(), TimedRun()
+    first_steps = first.consume(provider, SEED_TEXT)
+    next(step for step in first_steps if first.token_times)
+    connections_before = open_connections(server.port)
+    second_thread = threading.Thread(target=second.run, args=(provider, SEED_TEXT))
+    second_thread.start()
+    both_connected_at = None
+    for _ in first_steps:
+        if both_connected_at is None and open_connections(server.port) - connections_before:
+            both_connected_at = time.monotonic()
+    second_thread.join(timeout=120)
 
-    def extract() -> None:
-        results.append(seed_extraction(provider))
-
-    threads = [threading.Thread(target=extract) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for events in results:
-        assert people(events) == [("Jason", 10), ("John", 30)]
-        assert isinstance(events[-1], Finished) and events[-1].complete
+    assert both_connected_at is not None and both_connected_at < first.token_times[-1], (
+        "the second request did not reach the server while the first was streaming"
+    )
+    assert second.token_times[0] > first.token_times[-1]
+    for run in (first, second):
+        assert people(run.events) == [("Jason", 10), ("John", 30)]
+        assert run.events[-1].complete
 
 
 @pytest.mark.embedded

@@ -20,6 +20,7 @@ EDITOR_IFRAME = "iframe[title='streamlit_ace.streamlit_ace']"
 ENTITY_CARDS = "[class*='st-key-entity-card-']"
 INVALID_CARDS = "[class*='st-key-invalid-card-']"
 ENDING = re.compile(r"(Complete|Truncated|Cut off|Stopped|Failed|Incomplete) —")
+ELAPSED = re.compile(r"elapsed (\d+\.\d+) s")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \".*\", line \d+")
 EDITOR_LANGUAGE = {"Pydantic": "python", "JSON Schema": "json"}
 LOAD_TIMEOUT_MS = 30_000
@@ -197,6 +198,14 @@ class Playground:
 
     def all_card_fields(self) -> list[dict[str, str]]:
         return [self.card_fields(index) for index in range(self.entity_cards.count())]
+
+    @property
+    def stats_line(self) -> Locator:
+        """The run's one line of figures, starting with a stopwatch."""
+        return self.page.get_by_text(re.compile(r"^⏱"))
+
+    def elapsed_seconds(self) -> float:
+        return float(ELAPSED.search(self.stats_line.inner_text())[1])
 
     def raw_stream(self) -> str:
         """The raw pane's text: its segments, in order, joined."""

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from iterplay.share import SharedState
 from iterplay.testing import Piece, Reply
-from tests.browser.harness import open_connections
 from tests.browser.playground_page import share_link
+from tests.ports import open_connections
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +26,12 @@ def tasks_json(elements: Sequence[dict]) -> str:
     return json.dumps({"tasks": list(elements)})
 
 
-def first_then_pause(seconds: float, elements: Sequence[dict] = (PEOPLE[0], PEOPLE[1])) -> Reply:
-    """The first element at once; the rest only after ``seconds``."""
+def first_then_gate(gate: str, elements: Sequence[dict] = (PEOPLE[0], PEOPLE[1])) -> Reply:
+    """The first element at once; the rest only once the test opens ``gate`` (if ever)."""
     text = tasks_json(elements)
     first_end = text.index("}") + 1
     return Reply(
-        pieces=(Piece(text[:first_end]), Piece(text[first_end:], pause=seconds)),
+        pieces=(Piece(text[:first_end]), Piece(text[first_end:], after=gate)),
         channel="tool_call",
     )
 
@@ -120,10 +120,14 @@ def test_cut_connection_says_so_and_keeps_the_entities_before_it(playground, sce
     assert playground.card_fields(0) == {"name": "Ann", "age": "31"}
 
 
-def test_two_sessions_at_once_see_only_their_own_runs(new_playground, scenario):
-    """One session's run pauses after its first card while another session runs and finishes."""
+def test_two_sessions_at_once_see_only_their_own_runs(
+    new_playground, scenario, provider_server, request
+):
+    """One session's run is held after its first card while another session runs and finishes;
+    only then is the first one let go."""
     slow, fast, bystander = new_playground(), new_playground(), new_playground()
-    slow_link = scenario(first_then_pause(2, PEOPLE))
+    gate = f"{request.node.name}-slow"
+    slow_link = scenario(first_then_gate(gate, PEOPLE))
     fast_link = scenario(
         Reply.from_text(tasks_json([{"name": "Zed", "age": 99}]), channel="tool_call"),
         text="Zed is 99.",
@@ -134,6 +138,8 @@ def test_two_sessions_at_once_see_only_their_own_runs(new_playground, scenario):
     slow.extract_button.click()
     expect(slow.entity_card(0)).to_be_visible()
     fast.extract()
+    expect(slow.ending).to_have_count(0)  # the slow run is still going: the two overlapped
+    provider_server.open_gate(gate)
     slow.wait_for_ending()
     assert [card["name"] for card in slow.all_card_fields()] == ["Ann", "Bob", "Cy"]
     assert fast.all_card_fields() == [{"name": "Zed", "age": "99"}]
@@ -143,9 +149,9 @@ def test_two_sessions_at_once_see_only_their_own_runs(new_playground, scenario):
 
 
 def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, scenario):
-    """Stop works while the provider is silent: it shows within seconds, not when the next chunk
-    arrives 30 s later."""
-    playground.open(scenario(first_then_pause(30)))
+    """Stop works while the provider is silent: it shows within seconds, whereas the rest of
+    the answer never comes."""
+    playground.open(scenario(first_then_gate("never")))
     playground.extract_button.click()
     expect(playground.entity_card(0)).to_be_visible()
     playground.stop_button.click()
@@ -154,9 +160,19 @@ def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, s
     expect(playground.entity_cards).to_have_count(1)
 
 
+def test_stop_before_the_first_token_shows_the_time_until_stop(playground, scenario):
+    """The provider holds its answer back; the live clock passes a second, then Stop."""
+    playground.open(scenario(Reply(headers_delay=60, channel="tool_call")))
+    playground.extract_button.click()
+    expect(playground.stats_line).to_contain_text(re.compile(r"elapsed [1-9]\d*\.\d\d s"))
+    playground.stop_button.click()
+    expect(playground.ending).to_contain_text("Stopped", timeout=5_000)
+    assert playground.elapsed_seconds() >= 1.0
+
+
 def test_stop_closes_the_connection_to_the_provider(playground, scenario, provider_server):
     port = urlsplit(provider_server.url).port
-    playground.open(scenario(first_then_pause(30)))
+    playground.open(scenario(first_then_gate("never")))
     before = open_connections(port)
     playground.extract_button.click()
     expect(playground.entity_card(0)).to_be_visible()
