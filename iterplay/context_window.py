@@ -28,8 +28,8 @@ class PromptBudget:
     count_url: str
     context_window: int
 
-    def check(self, messages: Sequence[dict[str, Any]]) -> ProviderError | None:
-        """A CONTEXT_LENGTH error when the prompt cannot fit; None when it fits or is uncounted.
+    def check(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Raise a CONTEXT_LENGTH ProviderError when the prompt cannot fit (uncounted: pass).
 
         A prompt of exactly the window does not fit either: llama.cpp needs room for at least
         one token of answer.
@@ -37,10 +37,10 @@ class PromptBudget:
         prompt = chatml(messages)
         tokens = self.count(prompt)
         if tokens is None or tokens < self.context_window:
-            return None
+            return
         excess = tokens - self.context_window + 1
         characters = round(excess * len(prompt) / tokens)
-        return ProviderError(
+        raise ProviderError(
             FailureKind.CONTEXT_LENGTH,
             f"The text is too long for the embedded model: the prompt comes to {tokens:,} "
             f"tokens and the model's context window holds {self.context_window:,}; shorten "

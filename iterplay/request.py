@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iterplay.errors import ProviderError
+from iterplay.errors import FailureKind, ProviderError
 from iterplay.strict_schema import make_strict
 from iterplay.wrapper import Wrapper
 
@@ -222,7 +222,7 @@ def _check_grammar_counts(request: ExtractionRequest, quirks: ProviderQuirks) ->
     found = oversized_count(request.wrapper.json_schema, quirks.grammar_count_limit)
     if found:
         raise ProviderError(
-            "bad_request",
+            FailureKind.BAD_REQUEST,
             f"The schema's {found} is more than this server's grammar can take (at most "
             f"{quirks.grammar_count_limit:,}); lower it, use md_json mode or another provider.",
         )

@@ -141,10 +141,12 @@ def run_extraction_batches(
     on another thread can draw them together: the card first, not after the raw text.
     """
     meter = _Meter()
-    payload = build_payload(request, provider.quirks)
-    too_long = provider.prompt_budget and provider.prompt_budget.check(payload["messages"])
-    if too_long:
-        yield [Failed(too_long.kind, str(too_long), meter.stats())]
+    try:
+        payload = build_payload(request, provider.quirks)
+        if provider.prompt_budget is not None:
+            provider.prompt_budget.check(payload["messages"])
+    except ProviderError as refused:  # refused before anything was sent
+        yield [Failed(refused.kind, str(refused), meter.stats())]
         return
     retries = 0
     while True:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, conlist
 
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Token
 from iterplay.provider import ProviderConfig
@@ -518,6 +518,20 @@ def test_a_key_echoed_by_the_provider_is_hidden(scripted_server):
 
     assert failed.kind == "auth"
     assert "[key hidden]" in failed.message
+
+
+def test_a_request_refused_before_sending_is_one_failed_event(scripted_server):
+    class Many(BaseModel):
+        xs: conlist(int, min_length=100_000_000)
+
+    provider = provider_for(scripted_server, quirks="llama_cpp")
+    request = ExtractionRequest(build_wrapper([Many]), "text", SCENARIO, "json")
+    requests_before = len(scripted_server.requests)
+
+    failed = failure(list(run_extraction(provider, request)))
+
+    assert failed.kind == "bad_request" and "grammar can take" in failed.message
+    assert len(scripted_server.requests) == requests_before
 
 
 def test_bad_request_names_the_mode_that_may_be_unsupported(scripted_server):
