@@ -34,21 +34,72 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
+# llama-cpp-python compiles llama.cpp from source: without a C and a C++ compiler and cmake its
+# install fails after minutes of output. Check first; install them with apt where we can, and
+# otherwise say exactly what to install.
+ensure_build_tools() {
+  local missing=()
+  command -v cc >/dev/null || command -v gcc >/dev/null || missing+=("a C compiler")
+  command -v c++ >/dev/null || command -v g++ >/dev/null || missing+=("a C++ compiler")
+  command -v cmake >/dev/null || missing+=("cmake")
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local needs
+  needs="$(printf '%s, ' "${missing[@]}")"
+  say "llama-cpp-python compiles from source and needs ${needs%, }"
+  if command -v apt-get >/dev/null && apt_install build-essential cmake; then
+    return 0
+  fi
+  echo "Install ${needs%, } and run $0 again; on Debian or Ubuntu:" \
+       "sudo apt-get install build-essential cmake (on macOS: xcode-select --install;" \
+       "brew install cmake)." >&2
+  exit 1
+}
+
+# pip's own output is long; when it fails, show the lines that say why, not an ImportError later.
+explain_pip_failure() {
+  local log="$1"
+  echo >&2
+  echo "pip could not install iterplay's packages. What it said last (whole log: $log):" >&2
+  grep -iE '^(error|fatal)|error:|cmake error|not found|no such file|could not' "$log" \
+    | grep -vE '^\s*$' | tail -n 15 >&2 || true
+  echo "---" >&2
+  tail -n 15 "$log" >&2
+  if grep -qiE 'cmake|compiler|CMAKE_C(XX)?_COMPILER' "$log"; then
+    echo "The build of llama-cpp-python failed: check that a C/C++ compiler and cmake work" \
+         "(sudo apt-get install build-essential cmake)." >&2
+  fi
+}
+
 extras="local"
 [ "$purpose" = test ] && extras="local,dev"
 stamp=".venv/.installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   if ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
+    ensure_build_tools
     say "Installing Python packages. llama-cpp-python compiles from source the first time:" \
         "about 5 to 10 minutes on 2 cores, with little output while the compiler runs" \
         "(pip caches the wheel, so later installs take seconds)."
   else
     say "Installing Python packages"
   fi
-  .venv/bin/python -m pip install --upgrade --quiet pip
-  .venv/bin/python -m pip install --progress-bar off -e ".[$extras]" \
-    | grep -vE '^(Requirement already satisfied|  Using cached|  Downloading)' || true
-  .venv/bin/python -c 'import iterplay, llama_cpp, streamlit' # fail here, not later, if pip did
+  log=".venv/pip-install.log"
+  set +e
+  {
+    .venv/bin/python -m pip install --upgrade --quiet pip &&
+      .venv/bin/python -m pip install --progress-bar off -e ".[$extras]"
+  } 2>&1 | tee "$log" | grep -vE '^(Requirement already satisfied|  Using cached|  Downloading)'
+  status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" != 0 ]; then
+    explain_pip_failure "$log"
+    exit 1
+  fi
+  # Fail here, in one sentence, if pip reported success but something cannot be imported.
+  if ! problem="$(.venv/bin/python -c 'import iterplay, llama_cpp, streamlit' 2>&1)"; then
+    echo "pip finished, but the installed packages do not import: ${problem##*$'\n'}" \
+         "(whole log: $log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 
