@@ -59,19 +59,20 @@ def test_chunks_that_pile_up_come_as_one_batch(scripted_server):
 
 
 def test_cancel_stops_the_run_before_later_entities(scripted_server):
-    pieces = (Piece('[{"name": "A"},'), Piece('{"name": "B"}]', pause=0.5))
+    pieces = (Piece('[{"name": "A"},'), Piece('{"name": "B"}]', after="after-cancel"))
     scripted_server.script("m", Reply(pieces=pieces))
     run = BackgroundRun(provider(scripted_server), request("m"))
     events = (e for batch in run.batches(poll_seconds=0.05) if batch for e in batch)
     first = next(e for e in events if isinstance(e, Entity))
     run.cancel()
+    scripted_server.open_gate("after-cancel")  # B is sent now, and must not come through
     rest = list(events)
     assert first.value.name == "A"
     assert not [e for e in rest if isinstance(e, Entity | Finished)]
 
 
 def test_cancel_shuts_the_connection_without_waiting_for_the_next_chunk(scripted_server):
-    pieces = (Piece('[{"name": "A"},'), Piece('{"name": "B"}]', pause=30.0))
+    pieces = (Piece('[{"name": "A"},'), Piece('{"name": "B"}]', after="never"))
     scripted_server.script("m", Reply(pieces=pieces))
     run = BackgroundRun(provider(scripted_server), request("m"))
     next(b for b in run.batches(poll_seconds=0.05) if b and isinstance(b[-1], Entity))
