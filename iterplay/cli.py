@@ -41,6 +41,8 @@ exit status: 0 for a complete stream, 1 for a truncated or cut one, 2 for an err
 
 provider: --base-url/--api-key, else OPENAI_BASE_URL/OPENAI_API_KEY; with neither, the embedded
 SmolLM2-135M model is started on 127.0.0.1 (a tiny model: fine for simple schemas).
+ITERPLAY_TIMEOUT sets the provider timeout (seconds, default 60). A rate-limited request is
+retried at most twice, each wait at most 10 s; --events prints each wait as a retrying line.
 
 example:
   echo "Jason is 10 and John is 30." | iterplay extract --schema user.py --text -
