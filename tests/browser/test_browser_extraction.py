@@ -40,9 +40,11 @@ def first_then_gate(gate: str, elements: Sequence[dict] = (PEOPLE[0], PEOPLE[1])
 def scenario(request, app, provider_server):
     """Scripts ``reply`` under a model named after the test; returns a share link naming it."""
 
-    def make(reply: Reply, text: str = "Ann is 31, Bob is 42 and Cy is 7.", **state) -> str:
+    def make(
+        reply: Reply, *later: Reply, text: str = "Ann is 31, Bob is 42 and Cy is 7.", **state
+    ) -> str:
         model = f"{request.node.name}-{len(provider_server.models())}"
-        provider_server.script(model, reply)
+        provider_server.script(model, reply, *later)
         fields = {"schema": USER, "text": text, "model": model, "mode": "tools", **state}
         return share_link(app.url, SharedState(**fields))
 
@@ -158,6 +160,20 @@ def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, s
     expect(playground.ending).to_contain_text("Stopped", timeout=5_000)
     assert playground.card_fields(0) == {"name": "Ann", "age": "31"}
     expect(playground.entity_cards).to_have_count(1)
+
+
+def test_a_rate_limited_run_says_it_waits_then_shows_the_cards(playground, scenario):
+    """The wait is long enough to be seen on a busy machine, and within the 10 s cap."""
+    limited = Reply(status=429, error={"message": "Slow down."}, headers={"Retry-After": "8"})
+    answer = Reply.from_text(tasks_json(PEOPLE[:1]), channel="tool_call")
+    playground.open(scenario(limited, answer))
+    playground.extract_button.click()
+    notice = playground.page.get_by_text(re.compile(r"Retrying in 8 s \(retry 1 of 2\)"))
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("rate limiting requests (429): Slow down.")
+    assert "Complete" in playground.wait_for_ending()
+    expect(notice).to_have_count(0)
+    assert playground.all_card_fields() == [{"name": "Ann", "age": "31"}]
 
 
 def test_stop_before_the_first_token_shows_the_time_until_stop(playground, scenario):
