@@ -138,7 +138,8 @@ def _not_found_lead(
 ) -> str:
     """A missing model, or a base URL that does not lead to the chat-completions endpoint."""
     code = _error_field(exc, "code")
-    if code == "model_not_found" or (request.model and request.model in reason):
+    quoted = (f"'{request.model}'", f'"{request.model}"', f"`{request.model}`")
+    if code == "model_not_found" or any(name in reason for name in quoted):
         return f"Model '{request.model}' was not found at {provider.display_url}"
     path = urlsplit(provider.base_url).path.rstrip("/")
     if not path.endswith("/v1"):

@@ -534,6 +534,23 @@ def test_a_request_refused_before_sending_is_one_failed_event(scripted_server):
     assert len(scripted_server.requests) == requests_before
 
 
+def test_a_404_naming_the_model_is_a_missing_model(scripted_server):
+    ollama = {"message": f'model "{SCENARIO}" not found, try pulling it first'}
+
+    failed = failure(extract(scripted_server, Reply(status=404, error=ollama)))
+
+    assert failed.kind == "not_found"
+    assert failed.message.startswith(f"Model '{SCENARIO}' was not found at ")
+
+
+def test_a_404_under_v1_that_does_not_name_the_model_blames_the_base_url(scripted_server):
+    failed = failure(extract(scripted_server, Reply(status=404, error={"message": "Not Found"})))
+
+    assert failed.kind == "not_found"
+    assert "There is no chat-completions endpoint at" in failed.message
+    assert "check the base URL" in failed.message and "Model '" not in failed.message
+
+
 def test_bad_request_names_the_mode_that_may_be_unsupported(scripted_server):
     failed = failure(extract(scripted_server, Reply(status=400), "json_schema"))
 
