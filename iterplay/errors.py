@@ -24,6 +24,7 @@ class FailureKind(StrEnum):
     BAD_RESPONSE = "bad_response"
     CONTEXT_LENGTH = "context_length"
     SCHEMA = "schema"
+    CASES = "cases"
     INPUT = "input"
     LOCAL_MODEL = "local_model"
 
@@ -43,6 +44,7 @@ _FAILURE_LABELS = {
     FailureKind.BAD_RESPONSE: "Not an OpenAI-compatible answer",
     FailureKind.CONTEXT_LENGTH: "Text too long for the model",
     FailureKind.SCHEMA: "Schema error",
+    FailureKind.CASES: "Cases file error",
     FailureKind.INPUT: "Input error",
     FailureKind.LOCAL_MODEL: "Embedded model unavailable",
 }

@@ -11,7 +11,14 @@ import json
 import sys
 from typing import IO, Any
 
-from iterplay.errors import CasesError, IterplayError, LocalModelError, ProviderError, SchemaError
+from iterplay.errors import (
+    CasesError,
+    FailureKind,
+    IterplayError,
+    LocalModelError,
+    ProviderError,
+    SchemaError,
+)
 from iterplay.evaluation import EvalReport, EvalSettings, evaluate
 from iterplay.provider import default_mode
 from iterplay.records import error_record
@@ -27,7 +34,7 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
     from iterplay.run import run_extraction
 
     if args.repeat < 1:
-        output.write(error_record("input", "--repeat must be at least 1"))
+        output.write(error_record(FailureKind.INPUT, "--repeat must be at least 1"))
         return EXIT_ERROR
     try:
         _, wrapper = _load_wrapper(args.schema, args.target)
@@ -35,16 +42,16 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
         _check_expected(case_set, wrapper)
         provider = _provider(args)
     except SchemaError as error:
-        output.write(error_record("schema", f"{args.schema}: {error}"))
+        output.write(error_record(FailureKind.SCHEMA, f"{args.schema}: {error}"))
         return EXIT_ERROR
     except CasesError as error:
-        output.write(error_record("cases", f"{args.cases}: {error}"))
+        output.write(error_record(FailureKind.CASES, f"{args.cases}: {error}"))
         return EXIT_ERROR
     except LocalModelError as error:
-        output.write(error_record("local_model", str(error)))
+        output.write(error_record(FailureKind.LOCAL_MODEL, str(error)))
         return EXIT_ERROR
     except (OSError, IterplayError) as error:
-        output.write(error_record("input", str(error)))
+        output.write(error_record(FailureKind.INPUT, str(error)))
         return EXIT_ERROR
     settings = EvalSettings(
         mode=args.mode or default_mode(provider),
