@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from iterplay.errors import FailureKind
 from iterplay.events import Failed, Finished, Retrying
 from iterplay.provider_errors import MAX_RETRIES
 from iterplay.run_log import RunLog
@@ -31,7 +32,7 @@ def run_ending(log: RunLog) -> None:
     if log.interrupted:
         st.warning(f"**Stopped** — {log.interrupted} Everything that arrived is kept.", icon="⏹")
     elif isinstance(end, Failed):
-        st.error(f"**Failed** — {end.kind.label}: {end.message}", icon="🚫")
+        st.error(f"**Failed** — {FailureKind(end.kind).label}: {end.message}", icon="🚫")
     elif isinstance(end, Finished) and end.complete:
         st.success(f"**Complete** — {end.message}", icon="✅")
     elif isinstance(end, Finished):

@@ -25,6 +25,7 @@ class FailureKind(StrEnum):
     CONTEXT_LENGTH = "context_length"
     SCHEMA = "schema"
     CASES = "cases"
+    HISTORY = "history"
     INPUT = "input"
     LOCAL_MODEL = "local_model"
 
@@ -45,6 +46,7 @@ _FAILURE_LABELS = {
     FailureKind.CONTEXT_LENGTH: "Text too long for the model",
     FailureKind.SCHEMA: "Schema error",
     FailureKind.CASES: "Cases file error",
+    FailureKind.HISTORY: "History error",
     FailureKind.INPUT: "Input error",
     FailureKind.LOCAL_MODEL: "Embedded model unavailable",
 }

@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from iterplay.errors import HistoryError
+from iterplay.errors import FailureKind, HistoryError
 from iterplay.history import History, RunSummary
 from iterplay.records import error_record
 
@@ -35,7 +35,7 @@ def run_history(args: argparse.Namespace, output: Any) -> int:
                     else _table(runs)
                 )
     except HistoryError as error:
-        output.write(error_record("history", str(error)))
+        output.write(error_record(FailureKind.HISTORY, str(error)))
         return EXIT_ERROR
     output.out.write(text)
     output.out.flush()

@@ -46,7 +46,7 @@ def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
     if isinstance(event, Failed):
         return {
             "type": "error",
-            "kind": event.kind.value,
+            "kind": str(event.kind),
             "message": event.message,
             "stats": event.stats.to_dict(),
         }
@@ -55,7 +55,7 @@ def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
 
 def error_record(kind: FailureKind, message: str) -> dict[str, Any]:
     """The final line for a failure before any request was sent (schema, input, local model)."""
-    return {"type": "error", "kind": kind.value, "message": message}
+    return {"type": "error", "kind": str(kind), "message": message}
 
 
 def _round(t: float) -> float:
