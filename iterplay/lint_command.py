@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from iterplay.errors import IterplayError, SchemaError
+from iterplay.errors import FailureKind, IterplayError, SchemaError
 from iterplay.lint import ENFORCING_MODES, RULES, Finding, Severity, lint_wrapper
 from iterplay.records import error_record
 
@@ -39,10 +39,10 @@ def run_lint(args: argparse.Namespace, output: Any) -> int:
     try:
         _, wrapper = _load_wrapper(args.schema, args.target)
     except SchemaError as error:
-        output.write(error_record("schema", f"{args.schema}: {error}"))
+        output.write(error_record(FailureKind.SCHEMA, f"{args.schema}: {error}"))
         return EXIT_ERROR
     except (OSError, IterplayError) as error:
-        output.write(error_record("input", str(error)))
+        output.write(error_record(FailureKind.INPUT, str(error)))
         return EXIT_ERROR
     if args.mode is not None and args.mode not in ENFORCING_MODES[args.provider]:
         print(
