@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from components.playground_state import note_page_shown
+
 st.set_page_config(page_title="iterplay", page_icon="🧩", layout="wide")
 
 navigation = st.navigation(
@@ -10,4 +12,5 @@ navigation = st.navigation(
         st.Page("pages/how_it_works.py", title="How it works", icon="📖"),
     ]
 )
+note_page_shown(navigation.title)
 navigation.run()

@@ -3,10 +3,13 @@
 Streamlit drops the value of a widget that a run did not draw: on another page, or the mode box
 of the provider kind not chosen. Drawn again, the widget would start from its default. So each
 input's value is kept under a key no widget uses (``kept.<widget key>``), recorded when the user
-changes the widget (``keep``, its ``on_change``) or code sets it (``set_input``), and handed back
-to the widget before it is drawn on every run (``restore_inputs``): Streamlit's documented "save
-widget values in a dummy key" pattern. Reading a dropped widget's key is no substitute: it can
-still hold the value written before the widget was first drawn.
+changes the widget (``keep``, its ``on_change``) or code sets it (``set_input``): Streamlit's
+documented "save widget values in a dummy key" pattern. ``restore_inputs`` hands the kept value
+back to the widget before it is drawn: in every run after another page was shown until one run
+has drawn all the inputs (the browser mounts the widgets afresh and needs the values sent along),
+and wherever the widget's value is not the kept one (a dropped widget's key can still hold what
+was written before it was first drawn). It does not hand values back on every run: that would
+send each value to the browser again and overwrite what the user is typing when a rerun ends.
 """
 
 from __future__ import annotations
@@ -42,11 +45,14 @@ class Kept(StrEnum):
     EDITOR = "schema_editor"  # EditorMount: the editor widget now mounted
     TARGETS = "targets"  # the target models last chosen (or from a link)
     ACTIVE_RUN = "active_run"  # the RunLog of the current or last run
-    SHARE_APPLIED = "share_applied"  # the ?s= token already loaded (or written) into the inputs
+    SHARE_APPLIED = "share_applied"  # the ?s= token the session started with, or last wrote
     SHARE_ERROR = "share_error"  # why the ?s= token could not be loaded, said once
     CASES = "cases"  # CaseSet: texts with their expected entities (see cases_panel)
     CASES_VERSION = "cases_version"  # bumped when code changes a case, to re-seed its editor
     CASES_PROBLEM = "cases_problem"  # why the expected list as typed cannot be used
+    PAGE_SHOWN = "page_shown"  # the title of the page this run shows
+    INPUTS_SENT = "inputs_sent"  # a run on this page drew every input, values included
+    LINK_MODEL = "link_model"  # the link author's model, when this server cannot run it
 
 
 def kept_key(key: Input) -> str:
@@ -68,9 +74,29 @@ def default_input(key: Input, value: Any) -> None:
         set_input(key, value)
 
 
-def restore_inputs() -> None:
-    """Hand each kept value back to its widget; call before any input widget is drawn."""
+def note_page_shown(title: str) -> None:
+    """Called by the entry point on every run with the page it runs: a page change means the
+    browser mounts the playground's widgets afresh, so they need their values sent along."""
     state = st.session_state
+    if state.get(Kept.PAGE_SHOWN) != title:
+        state.pop(Kept.INPUTS_SENT, None)
+    state[Kept.PAGE_SHOWN] = title
+
+
+def restore_inputs() -> None:
+    """Hand kept values back to their widgets where needed; call before any input is drawn."""
+    state = st.session_state
+    sent = state.get(Kept.INPUTS_SENT, False)
     for key in Input:
-        if kept_key(key) in state:
-            state[key] = state[kept_key(key)]
+        kept = kept_key(key)
+        if kept in state and (not sent or state.get(key) != state[kept]):
+            state[key] = state[kept]
+
+
+def note_inputs_sent() -> None:
+    """Call once every input widget is drawn: the browser has their values from now on.
+
+    Until a run gets this far (the first run on the page can be cut short by the next), every
+    run sends the values along again.
+    """
+    st.session_state[Kept.INPUTS_SENT] = True

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
+from components.playground_state import Kept
 from iterplay.errors import ShareLinkError
 from iterplay.share import SharedState, encode_state
 
@@ -24,14 +25,27 @@ def app_base_url() -> str:
 
 
 def share_box(state: SharedState) -> None:
+    """The Share box, and the address bar kept in step with it.
+
+    The URL always carries the current token, so a reload or a bookmark restores the playground
+    (a new session reads ``?s=`` once, when it starts). The browser may apply the new address
+    after the user's next edit has sent the old one back: that old token is never read again.
+    """
+    try:
+        token = encode_state(state)
+    except ShareLinkError as error:
+        st.warning(
+            f"{error} The address bar keeps the last version that fitted, so a reload would bring "
+            "that back without your latest edits."
+        )
+        return
+    if st.query_params.get("s") != token:
+        st.query_params["s"] = token
+    st.session_state[Kept.SHARE_APPLIED] = token
     with st.expander("🔗 Share this playground"):
-        try:
-            token = encode_state(state)
-        except ShareLinkError as error:
-            st.warning(str(error))
-            return
         st.code(f"{app_base_url()}?s={token}", language=None, wrap_lines=True)
         st.caption(
             "The link carries the schema, text, prompt, model name and mode — never your API key "
-            "or base URL."
+            "or base URL. The address bar always holds it too: reload or bookmark this page to "
+            "come back to it."
         )

@@ -13,8 +13,22 @@ import streamlit as st
 
 from components.cases_panel import cases_panel, current_cases, expected_picker
 from components.entity_cards import entity_data
-from components.playground_state import Input, Kept, default_input, keep, restore_inputs, set_input
-from components.provider_settings import ProviderChoice, provider_settings
+from components.playground_state import (
+    Input,
+    Kept,
+    default_input,
+    keep,
+    note_inputs_sent,
+    restore_inputs,
+    set_input,
+)
+from components.provider_settings import (
+    EMBEDDED,
+    REMOTE,
+    ProviderChoice,
+    provider_settings,
+    server_settings,
+)
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
 from components.share_box import share_box
@@ -24,7 +38,7 @@ from iterplay.errors import LocalModelError, ShareLinkError
 from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
 from iterplay.local_model import LocalModelServer, embedded_provider, ensure_server
-from iterplay.provider import ProviderConfig
+from iterplay.provider import ProviderConfig, configured_endpoint
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
@@ -43,9 +57,13 @@ def local_server() -> LocalModelServer:
 
 
 def apply_share_link() -> None:
-    """Pre-fill the inputs from ``?s=`` once per token; a damaged link leaves the defaults."""
+    """Pre-fill the inputs from ``?s=`` when the session starts; a damaged link leaves defaults.
+
+    Only then: afterwards the address bar holds the token of the session's own inputs, and a
+    rerun can still carry an older one the browser had not replaced yet (see ``share_box``).
+    """
     token = st.query_params.get("s")
-    if not token or state.get(Kept.SHARE_APPLIED) == token:
+    if not token or Kept.SHARE_APPLIED in state:
         return
     state[Kept.SHARE_APPLIED] = token
     try:
@@ -61,11 +79,42 @@ def apply_share_link() -> None:
     state[Kept.TARGETS] = shared.target
     if shared.model:
         set_input(Input.MODEL_NAME, shared.model)
+    use_link_provider(shared.model)
     if shared.mode in MODES:
         set_input(Input.MODE_EMBEDDED, shared.mode)
         set_input(Input.MODE_REMOTE, shared.mode)
     if shared.temperature is not None:
         set_input(Input.TEMPERATURE, float(shared.temperature))
+
+
+def use_link_provider(model: str | None) -> None:
+    """Choose the provider kind the link's author used, where this server has it.
+
+    A link names a model only when its author used an OpenAI-compatible provider. On a server
+    without one, the embedded model stays chosen and ``link_provider_note`` says so.
+    """
+    state.pop(Kept.LINK_MODEL, None)
+    if model is None:
+        set_input(Input.PROVIDER_KIND, EMBEDDED)
+    elif configured_endpoint(environ=server_settings()) is not None:
+        set_input(Input.PROVIDER_KIND, REMOTE)
+    else:
+        state[Kept.LINK_MODEL] = model
+
+
+def link_provider_note(choice: ProviderChoice) -> None:
+    """While the embedded model stands in for the link author's model, say so."""
+    model = state.get(Kept.LINK_MODEL)
+    if model is not None and choice.embedded:
+        # The name comes from a link: as inline code it is shown as text, never as markdown.
+        shown = " ".join(model.replace("`", "'").split())
+        st.warning(
+            f"This link was made with the model `{shown}` on an **OpenAI-compatible** "
+            "provider. This server has none configured, so Extract runs the tiny embedded model "
+            "instead. To run the author's model, choose OpenAI-compatible in the sidebar and "
+            "enter its base URL and key.",
+            icon="🔀",
+        )
 
 
 def provider_config(choice: ProviderChoice) -> ProviderConfig:
@@ -143,6 +192,7 @@ def page() -> None:
     if share_error := state.pop(Kept.SHARE_ERROR, None):
         st.warning(f"{share_error} The default playground is shown instead.")
     choice = provider_settings()
+    link_provider_note(choice)
     inputs, cards_column, raw_column = st.columns([5, 4, 3], gap="medium")
     with inputs:
         st.subheader("Schema")
@@ -186,6 +236,7 @@ def page() -> None:
         stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
         share_box(shared_state(schema, choice))
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
+    note_inputs_sent()
     note_interruption(stop_pressed)
     score = None
     if case is not None and schema.wrapper is not None:

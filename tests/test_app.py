@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from iterplay.share import SharedState, encode_state
+from iterplay.share import SharedState, decode_state, encode_state
 from iterplay.testing import Reply
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -214,5 +214,38 @@ def test_inputs_survive_a_visit_to_another_page(remote_env):
     app.switch_page("pages/how_it_works.py").run()
     app.switch_page("pages/playground.py").run()
     assert app.text_area(key="source_text").value == "Ann is 31."
+    assert app.radio(key="provider_kind").value.startswith("Embedded")
+    assert app.selectbox(key="mode_embedded").value == "md_json"
+
+
+def test_the_address_bar_carries_the_current_inputs(remote_env):
+    app = open_page()
+    app.text_area(key="source_text").input("Ann is 31.").run()
+    app.selectbox(key="mode_remote").select("json").run()
+    shared = decode_state(app.query_params["s"])
+    assert (shared.text, shared.mode, shared.model) == ("Ann is 31.", "json", "two-users")
+
+
+def test_a_link_from_an_openai_compatible_model_says_so_where_the_server_has_none(
+    no_provider_env,
+):
+    app = open_page(encode_state(SharedState(schema=USER, text="Ann", model="gpt-4o")))
+    assert app.radio(key="provider_kind").value.startswith("Embedded")
+    note = next(w.value for w in app.warning if "link was made with" in w.value)
+    assert "gpt-4o" in note and "OpenAI-compatible" in note and "embedded model" in note
+    app.radio(key="provider_kind").set_value("OpenAI-compatible").run()
+    assert not [w for w in app.warning if "link was made with" in w.value]
+    assert app.text_input(key="model_name").value == "gpt-4o"
+
+
+def test_a_link_naming_a_model_uses_the_servers_provider(remote_env):
+    app = open_page(encode_state(SharedState(schema=USER, text="Ann", model="other-model")))
+    assert app.radio(key="provider_kind").value == "OpenAI-compatible"
+    assert app.text_input(key="model_name").value == "other-model"
+    assert not [w for w in app.warning if "link was made with" in w.value]
+
+
+def test_a_link_from_the_embedded_model_chooses_it_where_the_server_has_a_provider(remote_env):
+    app = open_page(encode_state(SharedState(schema=USER, text="Ann", mode="md_json")))
     assert app.radio(key="provider_kind").value.startswith("Embedded")
     assert app.selectbox(key="mode_embedded").value == "md_json"

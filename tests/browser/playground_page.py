@@ -51,9 +51,14 @@ class Playground:
         return self.ready()
 
     def ready(self) -> Playground:
-        """Wait until the editor and the Extract button are there."""
+        """Wait until the editor, the Extract button and the raw pane are there.
+
+        The raw pane is drawn last: once it is there, the run that drew the page has sent its
+        inputs, and typing into them is not overwritten by that run's values arriving late.
+        """
         expect(self.extract_button).to_be_visible(timeout=LOAD_TIMEOUT_MS)
         expect(self.editor).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        expect(self.page.locator(".st-key-raw-stream")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
         return self
 
     # --- inputs -------------------------------------------------------------------------
@@ -91,10 +96,17 @@ class Playground:
         return self.widget(key).locator("input, textarea")
 
     def enter_text(self, key: str, text: str) -> None:
-        """Replace a text widget's value and commit it, as Enter / Ctrl+Enter does."""
+        """Replace a text widget's value and commit it with Enter (Ctrl+Enter in a text area).
+
+        The key is pressed once the widget shows its "Press ... to apply" hint: pressed before
+        the widget has seen the edit, it commits nothing.
+        """
         field = self.text_field(key)
+        hint = self.widget(key).get_by_test_id("InputInstructions")
         field.fill(text)
+        expect(hint).to_contain_text("to apply")
         field.press("Control+Enter")
+        expect(hint).not_to_contain_text("to apply")
 
     def set_editor_text(self, text: str) -> None:
         """Replace the editor's whole text at once, as a paste does."""
@@ -103,7 +115,8 @@ class Playground:
     def visit_how_it_works(self) -> None:
         """Leave the playground for the How it works page, as a user does from the sidebar."""
         self.page.get_by_test_id("stSidebarNavLink").filter(has_text="How it works").click()
-        expect(self.page.get_by_role("heading", name="How it works")).to_be_visible()
+        heading = self.page.get_by_role("heading", name="How it works")
+        expect(heading).to_be_visible(timeout=LOAD_TIMEOUT_MS)
         expect(self.extract_button).to_have_count(0)
 
     def visit_playground(self) -> Playground:
@@ -128,6 +141,10 @@ class Playground:
         """Pick "Embedded (tiny local model)" or "OpenAI-compatible" in the sidebar."""
         self.provider_kind.get_by_text(label, exact=True).click()
         expect(self.page.get_by_role("radio", name=label, exact=True)).to_be_checked()
+        # The sidebar is redrawn for the new kind (its own mode box): wait for that run.
+        expect(self.widget("base_url")).to_have_count(
+            0 if label.startswith("Embedded") else 1, timeout=LOAD_TIMEOUT_MS
+        )
 
     def choose_schema_kind(self, label: str) -> None:
         """Pick "Pydantic" or "JSON Schema"; waits until the new editor replaced the old one."""
@@ -156,6 +173,10 @@ class Playground:
         if expander.locator("details").get_attribute("open") is None:
             expander.locator("summary").click()
         return expander
+
+    def address(self) -> str:
+        """The address bar as the page sees it (``page.url`` can miss a ``pushState``)."""
+        return self.page.evaluate("window.location.href")
 
     def share_link(self) -> str:
         """The link in the Share box."""
