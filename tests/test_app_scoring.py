@@ -43,7 +43,7 @@ def scored_env(monkeypatch, scripted_server):
 
 def page_with_case(expected=EXPECTED) -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=60)
-    app.query_params["s"] = encode_state(SharedState(schema=USER, text=TEXT))
+    app.query_params["s"] = encode_state(SharedState(schema=USER, text=TEXT, model="scored"))
     app.session_state["cases"] = CaseSet((Case(TEXT, tuple(expected)),))
     return app.run()
 
