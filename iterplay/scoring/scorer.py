@@ -231,6 +231,16 @@ class EntityComparer:
         return plan
 
 
+def _order_key(entry: Entry, keys: tuple[Any, ...], names: tuple[str, ...]) -> str:
+    """A sort key that entries equal under the field rules share: their index keys, with
+    nested values (which have none) in their JSON form."""
+    parts = [
+        key if key is not None else json.dumps(value, sort_keys=True, default=str)
+        for key, value in zip(keys, (entry.data.get(name) for name in names), strict=True)
+    ]
+    return json.dumps([entry.model, parts], sort_keys=True, default=str)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -329,6 +339,7 @@ class Scorer:
         self._settled: list[Verdict | None] = []
         self._residual: list[int] = []
         self._differences: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._order_keys: dict[int, str] = {}  # residual element -> its place in the matrix
 
     def add(self, entry: Entry | None) -> Verdict:
         """Take one element (None if it failed validation); its mark as far as known now."""
@@ -353,6 +364,7 @@ class Scorer:
                 return self._settle_exact(position, expected)
         self._settled.append(None)
         self._residual.append(position)
+        self._order_keys[position] = _order_key(entry, keys, self._comparer.field_names)
         best = max(shared, key=lambda j: (shared[j], -j), default=None)
         if best is None:
             return Verdict(Mark.INVENTED)
@@ -398,8 +410,9 @@ class Scorer:
         columns = [j for j in range(len(self._expected)) if j not in self._exact_taken]
         if not rows or not columns:
             return {}
-        # The same elements in any order give the same matrix: ties break the same way.
-        rows.sort(key=lambda i: json.dumps(self._elements[i].data, sort_keys=True, default=str))
+        # The same elements in any order give the same matrix, and elements equal under the
+        # field rules ("Jason", "jason ") sit in the same place: ties break the same way.
+        rows.sort(key=self._order_keys.__getitem__)
         column_of = {j: c for c, j in enumerate(columns)}
         weights = np.zeros((len(rows), len(columns)))
         for r, i in enumerate(rows):
