@@ -115,3 +115,11 @@ class CasesError(IterplayError):
 
 class HistoryError(IterplayError):
     """The run history file cannot be opened, read or written; it is never overwritten."""
+
+
+class InputError(IterplayError):
+    """A value a user sent (text, prompt, model name, temperature, a file) cannot be used."""
+
+
+class ConfigError(IterplayError):
+    """A setting of whoever started the server or the CLI (an ``ITERPLAY_*`` variable) is bad."""
