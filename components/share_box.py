@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
+from components.inert_text import inert
 from iterplay.errors import ShareLinkError
 from iterplay.share import SharedState, encode_state
 
@@ -28,7 +29,7 @@ def share_box(state: SharedState) -> None:
         try:
             token = encode_state(state)
         except ShareLinkError as error:
-            st.warning(str(error))
+            st.warning(inert(error))
             return
         st.code(f"{app_base_url()}?s={token}", language=None, wrap_lines=True)
         st.caption(
