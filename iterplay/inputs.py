@@ -8,6 +8,7 @@ one sentence, never an exception from deep inside the SDK or the HTTP library.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from iterplay.errors import InputError
@@ -15,6 +16,7 @@ from iterplay.limits import Limits, limits
 
 TEMPERATURE_RANGE = (0.0, 2.0)
 MAX_MODEL_NAME_CHARS = 256
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def unicode_problem(text: str) -> str | None:
@@ -34,7 +36,7 @@ def valid_unicode(text: str) -> str:
     """
     if text.isascii() or not unicode_problem(text):
         return text
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def utf8_size(text: str) -> int:
