@@ -399,7 +399,13 @@ class _ChunkMaker:
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON; a lone surrogate in a script is sent as JSON's ``\\udXXX`` escape."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":"))
+    return text
 
 
 class _ChatCompletionsHandler(BaseHTTPRequestHandler):
