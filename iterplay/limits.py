@@ -35,6 +35,9 @@ class Limits:
         "ITERPLAY_MAX_SCHEMA_BYTES",
         "schema text, pydantic or JSON Schema, in UTF-8 bytes",
     )
+    cases_bytes: int = _limit(
+        10_000_000, "ITERPLAY_MAX_CASES_BYTES", "a cases file for iterplay eval, in bytes"
+    )
     max_tokens: int = _limit(
         32_000, "ITERPLAY_MAX_TOKENS", "the largest max tokens a request may ask for"
     )

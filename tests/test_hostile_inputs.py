@@ -315,6 +315,36 @@ def test_hostile_base_url_is_one_error_line(files, base_url):
     assert_clean_refusal(outcome)
 
 
+EVAL_CASES = {
+    "cases file is a FIFO": ("fifo",),
+    "cases file is /dev/zero": ("/dev/zero",),
+    "cases file is a sparse 700 MB file": ("sparse.txt",),
+    "cases file not UTF-8": ("latin1.txt",),
+    "cases with a lone surrogate in a text": ("surrogate-case.jsonl",),
+    "NaN temperature for eval": ("case.jsonl", "--temperature", "nan"),
+}
+
+
+@pytest.mark.parametrize("args", EVAL_CASES.values(), ids=EVAL_CASES.keys())
+def test_hostile_eval_input_is_one_error_line(provider, files, tmp_path, args):
+    (tmp_path / "case.jsonl").write_text(
+        json.dumps({"id": "a", "text": "Jason is 10.", "expected": []}) + "\n"
+    )
+    (tmp_path / "surrogate-case.jsonl").write_text(
+        json.dumps({"id": "a", "text": "Jason \ud800 is 10.", "expected": []}) + "\n"
+    )
+    written = {name: str(tmp_path / name) for name in ("case.jsonl", "surrogate-case.jsonl")}
+    paths = {**files, **written}
+    cases, *flags = args
+    completed = subprocess.run(
+        [*ITERPLAY, "eval", "--schema", files["user.py"], "--cases", paths.get(cases, cases),
+         "--base-url", provider.url, "--api-key", "sk-unused-0000000", "--model", "none", *flags],
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=SECONDS * 3, env=clean_env(),
+    )  # fmt: skip
+    outcome = CliOutcome(completed.returncode, completed.stdout.decode(), completed.stderr.decode())
+    assert_clean_refusal(outcome)
+
+
 def assert_clean_refusal(outcome: CliOutcome) -> None:
     assert outcome.status == 2, outcome.stderr
     assert outcome.stderr == ""
