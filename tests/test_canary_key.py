@@ -2,9 +2,9 @@
 
 Runs the playground (AppTest) and the CLI through successes and failures (a 401 and a 500 that
 echo the key, a visitor's own base URL, share links) and searches every output: what the page
-sent to the browser, the logs, the CLI's stdout and stderr, the share link, the embedded
-model's log directory. The scripted servers record the Authorization header of every request,
-so the tests also check which key reached which host: the server's key only its own.
+sent to the browser, the logs, the CLI's stdout and stderr, the share link, the run history, the
+embedded model's log directory. The scripted servers record the Authorization header of every
+request, so the tests also check which key reached which host: the server's key only its own.
 """
 
 from __future__ import annotations
@@ -58,6 +58,14 @@ def assert_no_canary(*outputs: str) -> None:
     for output in outputs:
         assert CANARY not in output
         assert TYPED_CANARY not in output
+
+
+def history_bytes() -> bytes:
+    """The run history the CLI wrote (the tests' own ITERPLAY_DB), journal files included."""
+    database = Path(os.environ["ITERPLAY_DB"])
+    files = sorted(database.parent.glob(database.name + "*"))
+    assert files, "the CLI recorded no run, so searching its history would prove nothing"
+    return b"".join(path.read_bytes() for path in files)
 
 
 def keys_received(server: ScriptedServer) -> set[str | None]:
@@ -170,6 +178,7 @@ def test_the_cli_never_prints_the_server_key(home, files, model):
     completed = cli(files, "--model", model, env=env)
     assert completed.stdout.splitlines()[-1].startswith(('{"type": "done"', '{"type": "error"'))
     assert_no_canary(completed.stdout, completed.stderr)
+    assert CANARY.encode() not in history_bytes()
     assert keys_received(home) == {f"Bearer {CANARY}"}
 
 
@@ -188,6 +197,7 @@ def test_the_cli_never_prints_a_typed_key(visitor_host, files, model):
     args = ("--base-url", visitor_host.url, "--api-key", TYPED_CANARY, "--model", model)
     completed = cli(files, *args, env=clean_env())
     assert_no_canary(completed.stdout, completed.stderr)
+    assert TYPED_CANARY.encode() not in history_bytes()
     assert keys_received(visitor_host) == {f"Bearer {TYPED_CANARY}"}
 
 
