@@ -7,6 +7,7 @@ would turn into tags. Every test that looks for injected or secret text uses the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,8 @@ def every_text(app: AppTest, skip_keys: tuple[str, ...] = ()) -> str:
             continue
         parts.append(str(proto))
     return "\n".join(parts)
+
+
+def as_shown(markdown: str) -> str:
+    """The text a reader sees for markdown made ``inert``: no escapes, no word joiners."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
