@@ -72,3 +72,9 @@ def every_text(app: AppTest, skip_keys: tuple[str, ...] = ()) -> str:
 def as_shown(markdown: str) -> str:
     """The text a reader sees for markdown made ``inert``: no escapes, no word joiners."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def texts_in(app: AppTest, container_key: str) -> list[str]:
+    """The ``st.text`` bodies inside the container with ``container_key`` (a pane, a card)."""
+    block = next(node for node in app._tree if getattr(node, "key", None) == container_key)
+    return [node.proto.body for node in block if getattr(node, "type", "") == "text"]

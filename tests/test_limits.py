@@ -19,7 +19,7 @@ from iterplay.run import run_extraction
 from iterplay.schema import load_schema
 from iterplay.testing import Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
-from tests.apptest_page import extract_button, open_page
+from tests.apptest_page import extract_button, open_page, texts_in
 from tests.test_cli import ITERPLAY, USER_PY, clean_env
 
 
@@ -147,7 +147,7 @@ def test_the_page_holds_no_more_raw_stream_than_its_limit(scripted_server, limit
     scripted_server.script("five", Reply.from_text(FIVE_USERS, chunk_size=5, channel="tool_call"))
     app = open_page()
     extract_button(app).click().run()
-    raw = "".join(element.value for element in app.text)
+    raw = "".join(texts_in(app, "raw-stream"))
     assert raw == FIVE_USERS[:30]
     assert any("ITERPLAY_MAX_RAW_PANE_CHARS" in caption.value for caption in app.caption)
     assert any(warning.value.startswith("**Limit reached**") for warning in app.warning)
