@@ -28,6 +28,7 @@ class FailureKind(StrEnum):
     HISTORY = "history"
     INPUT = "input"
     LOCAL_MODEL = "local_model"
+    CONFIG = "config"
 
     @property
     def label(self) -> str:
@@ -49,6 +50,7 @@ _FAILURE_LABELS = {
     FailureKind.HISTORY: "History error",
     FailureKind.INPUT: "Input error",
     FailureKind.LOCAL_MODEL: "Embedded model unavailable",
+    FailureKind.CONFIG: "Server misconfigured",
 }
 
 

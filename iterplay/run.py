@@ -273,9 +273,7 @@ class _StreamReader:
             text = _delta_text(delta, self.channel)
             if text:
                 batch.append(Token(text, self.meter.saw_text(text)))
-                batch.extend(
-                    _elements(self.splitter, text, self.request, self.meter, self.bounds)
-                )
+                batch.extend(_elements(self.splitter, text, self.request, self.meter, self.bounds))
                 if self.partials:
                     batch.extend(_partial(self.splitter, self.throttle))
             elif self.channel != "content" and isinstance(delta, dict):
