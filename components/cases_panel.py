@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.inert_text import inert
 from components.playground_state import Input, Kept, set_input
 from iterplay.errors import CasesError
 from iterplay.scoring import Case, CaseSet, CheckedCase, check_case, read_cases, write_cases
@@ -69,7 +70,7 @@ def cases_panel(wrapper: Wrapper | None, source_text: str) -> CheckedCase | None
             _expected_editor(index, case)
             if checked is not None:
                 for error in checked.errors:
-                    st.warning(error, icon="⚠️")
+                    st.warning(inert(error), icon="⚠️")
             if st.button("Remove this case", key="case-remove"):
                 _save(replace(cases, cases=cases.cases[:index] + cases.cases[index + 1 :]))
                 st.rerun()
@@ -114,7 +115,7 @@ def _expected_editor(index: int, case: Case) -> None:
     )
     problem = st.session_state.get(Kept.CASES_PROBLEM)
     if problem:
-        st.error(problem, icon="🚫")
+        st.error(inert(problem), icon="🚫")
 
 
 def _expected_edited(index: int, key: str) -> None:
@@ -152,7 +153,7 @@ def _import_export(cases: CaseSet) -> None:
         try:
             imported = read_cases(upload.getvalue().decode("utf-8").splitlines())
         except (CasesError, UnicodeDecodeError) as error:
-            st.error(f"Cannot import: {error}", icon="🚫")
+            st.error(f"Cannot import: {inert(error)}", icon="🚫")
         else:
             known = {case.text for case in cases.cases}
             added = tuple(case for case in imported.cases if case.text not in known)

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from iterplay.events import Entity, Invalid, Partial
+from iterplay.records import entity_data
 
 CARD_STYLE = """
 <style>
@@ -50,19 +51,12 @@ def value_html(value: Any) -> str:
     return escape(json.dumps(value))
 
 
-def entity_data(entity: Entity) -> Any:
-    value = entity.value
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", by_alias=True)
-    return value
-
-
 def entity_card_html(entity: Entity, mark: str = "") -> str:
     """``mark``: live scoring's verdict on this card, as HTML (see ``score_marks``)."""
     head = f"#{entity.index} · {escape(type(entity.value).__name__)} · {entity.t:.2f} s"
     return (
         f'<div class="iterplay-card st-key-entity-card-{entity.index}">'
-        f'<div class="head">{head}</div>{mark}{value_html(entity_data(entity))}</div>'
+        f'<div class="head">{head}</div>{mark}{value_html(entity_data(entity.value))}</div>'
     )
 
 

@@ -1,7 +1,10 @@
 """Sidebar: where requests go (embedded model or an OpenAI-compatible endpoint) and how.
 
 A key configured on the server (environment or Streamlit secrets) is used but never sent to the
-browser: the password field stays empty and says a key is configured.
+browser: the password field stays empty and says a key is configured. Which key a request may
+carry is the core's decision (``iterplay.provider.api_key_for``): the server's key goes only to
+the server's base URL. With ``ITERPLAY_HIDE_PROVIDER_SETTINGS=1`` the provider section is not
+drawn at all and every visitor uses the server's provider.
 """
 
 from __future__ import annotations
@@ -13,11 +16,25 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.playground_state import Input, default_input, keep
-from iterplay.provider import DEFAULT_MODES, DEFAULT_OPENAI_MODEL, OPENAI_BASE_URL
+from iterplay.errors import InputError
+from iterplay.limits import limits
+from iterplay.local_model import MODEL_ALIAS
+from iterplay.provider import (
+    DEFAULT_MODES,
+    DEFAULT_OPENAI_MODEL,
+    OPENAI_BASE_URL,
+    ProviderConfig,
+    configured_endpoint,
+    endpoint_for,
+    provider_settings_hidden,
+    same_endpoint,
+    server_base_url,
+)
 from iterplay.request import MODES
 
 EMBEDDED = "Embedded (tiny local model)"
 REMOTE = "OpenAI-compatible"
+SERVER_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL")
 
 TINY_MODEL_NOTE = (
     "**SmolLM2-135M** runs on this machine with no key: a *tiny* model, fine for simple "
@@ -25,30 +42,34 @@ TINY_MODEL_NOTE = (
     "bigger model: Ollama `http://localhost:11434/v1`, vLLM `http://localhost:8000/v1`, "
     "LM Studio `http://localhost:1234/v1`, or OpenAI."
 )
+OWN_KEY_NOTE = (
+    "The server's key is sent only to its own base URL. For this one, enter your own key "
+    "(local servers may need none)."
+)
 
 
 @dataclass(frozen=True)
 class ProviderChoice:
-    """What the sidebar settled on; the key stays server-side unless the user typed one."""
+    """What the sidebar settled on.
+
+    ``endpoint`` is the remote endpoint with the key it may carry (None for the embedded model,
+    or when ``problem`` says why the settings cannot be used).
+    """
 
     embedded: bool
-    base_url: str
-    api_key: str
+    endpoint: ProviderConfig | None
     model: str
     mode: str
     temperature: float
     max_tokens: int
+    problem: str | None = None
 
 
 def server_settings() -> Mapping[str, str]:
     """Provider defaults from the environment, overridden by Streamlit secrets if present."""
-    settings = {
-        name: os.environ[name]
-        for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL")
-        if os.environ.get(name)
-    }
+    settings = {name: os.environ[name] for name in SERVER_VARIABLES if os.environ.get(name)}
     try:
-        for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL"):
+        for name in SERVER_VARIABLES:
             if name in st.secrets:
                 settings[name] = str(st.secrets[name])
     except Exception:  # no secrets file is the normal case, and its error type varies
@@ -65,7 +86,7 @@ def _session_defaults(settings: Mapping[str, str]) -> None:
     default_input(Input.MODE_EMBEDDED, DEFAULT_MODES["llama_cpp"])
     default_input(Input.MODE_REMOTE, "tools")
     default_input(Input.TEMPERATURE, 0.0)
-    default_input(Input.MAX_TOKENS, 1024)
+    default_input(Input.MAX_TOKENS, min(1024, limits().max_tokens))
 
 
 def provider_settings() -> ProviderChoice:
@@ -73,20 +94,23 @@ def provider_settings() -> ProviderChoice:
     settings = server_settings()
     _session_defaults(settings)
     with st.sidebar:
-        st.header("Provider")
-        kind = st.radio(
-            "Model provider",
-            [EMBEDDED, REMOTE],
-            key=Input.PROVIDER_KIND,
-            on_change=keep,
-            args=(Input.PROVIDER_KIND,),
-        )
-        embedded = kind == EMBEDDED
-        if embedded:
-            st.info(TINY_MODEL_NOTE, icon="🐣")
-            base_url, api_key, model = "", "", "smollm2-135m-instruct"
+        if provider_settings_hidden():
+            embedded, endpoint, problem = _server_provider(settings)
         else:
-            base_url, api_key, model = _remote_fields(settings)
+            st.header("Provider")
+            kind = st.radio(
+                "Model provider",
+                [EMBEDDED, REMOTE],
+                key=Input.PROVIDER_KIND,
+                on_change=keep,
+                args=(Input.PROVIDER_KIND,),
+            )
+            embedded = kind == EMBEDDED
+            if embedded:
+                st.info(TINY_MODEL_NOTE, icon="🐣")
+                endpoint, problem = None, None
+            else:
+                endpoint, problem = _remote_fields(settings)
         st.header("Request")
         mode_key = Input.MODE_EMBEDDED if embedded else Input.MODE_REMOTE
         mode = st.selectbox(
@@ -108,21 +132,32 @@ def provider_settings() -> ProviderChoice:
             on_change=keep,
             args=(Input.TEMPERATURE,),
         )
+        largest = limits().max_tokens
         max_tokens = st.number_input(
             "Max tokens",
-            min_value=16,
-            max_value=32_000,
+            min_value=min(16, largest),
+            max_value=largest,
             step=64,
             key=Input.MAX_TOKENS,
             on_change=keep,
             args=(Input.MAX_TOKENS,),
         )
+    model = MODEL_ALIAS if embedded else (endpoint.model if endpoint else "")
     return ProviderChoice(
-        embedded, base_url, api_key, model, mode, float(temperature), int(max_tokens)
+        embedded, endpoint, model, mode, float(temperature), int(max_tokens), problem
     )
 
 
-def _remote_fields(settings: Mapping[str, str]) -> tuple[str, str, str]:
+def _server_provider(settings: Mapping[str, str]) -> tuple[bool, ProviderConfig | None, str | None]:
+    """Provider settings hidden: the server's endpoint if it names one, else the embedded model."""
+    try:
+        endpoint = configured_endpoint(environ=settings)
+    except InputError:
+        return False, None, "The server's provider is misconfigured; tell whoever runs it."
+    return endpoint is None, endpoint, None
+
+
+def _remote_fields(settings: Mapping[str, str]) -> tuple[ProviderConfig | None, str | None]:
     base_url = st.text_input(
         "Base URL",
         key=Input.BASE_URL,
@@ -132,14 +167,20 @@ def _remote_fields(settings: Mapping[str, str]) -> tuple[str, str, str]:
         "OpenRouter...",
     )
     server_key = settings.get("OPENAI_API_KEY", "")
+    server_key_goes_here = bool(server_key) and same_endpoint(base_url, server_base_url(settings))
     typed_key = st.text_input(
         "API key",
         type="password",
         key=Input.API_KEY,
         on_change=keep,
         args=(Input.API_KEY,),
-        placeholder="configured on the server" if server_key else "sk-...",
+        placeholder="configured on the server" if server_key_goes_here else "sk-...",
         help="Kept in this browser session only; never put in links or logs.",
     )
+    if server_key and not server_key_goes_here and not typed_key:
+        st.caption(OWN_KEY_NOTE)
     model = st.text_input("Model", key=Input.MODEL_NAME, on_change=keep, args=(Input.MODEL_NAME,))
-    return base_url.strip(), typed_key or server_key, model.strip()
+    try:
+        return endpoint_for(base_url, typed_key, model.strip(), settings), None
+    except InputError as error:
+        return None, str(error)

@@ -2,12 +2,15 @@
 
 Traffic to the browser stays linear in the stream: text goes into fixed-size segments, only the
 last segment is ever re-sent, and only when the run view decides to draw (at most every
-``FLUSH_SECONDS``).
+``FLUSH_SECONDS``). The browser holds at most ``max_chars`` (``ITERPLAY_MAX_RAW_PANE_CHARS``):
+past it the pane says so and the rest of the stream is used but not shown.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+
+from iterplay.limits import Limits
 
 SEGMENT_CHARS = 2000
 FLUSH_SECONDS = 0.05
@@ -26,22 +29,34 @@ PANE_STYLE = """
 class RawStreamPane:
     """Appends text to the ``raw-stream`` container in throttled, bounded updates."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int) -> None:
         st.html(PANE_STYLE)
         self.container = st.container(key="raw-stream", height=420, border=True)
         self.segment_slot = None
         self.segment_text = ""
         self.pending: list[str] = []
+        self.max_chars = max_chars
+        self.room = max_chars
+        self.clipped = False
+        self.clip_noted = False
 
     def add(self, text: str) -> None:
-        """Buffer text; ``flush`` sends it."""
-        self.pending.append(text)
+        """Buffer text, as far as the pane has room; ``flush`` sends it."""
+        if len(text) > self.room:
+            text = text[: self.room]
+            self.clipped = True
+        self.room -= len(text)
+        if text:
+            self.pending.append(text)
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        new_text = "".join(self.pending)
-        self.pending = []
+        if self.pending:
+            self._send("".join(self.pending))
+            self.pending = []
+        if self.clipped and not self.clip_noted:
+            self._note_clipping()
+
+    def _send(self, new_text: str) -> None:
         while new_text:
             if self.segment_slot is None or len(self.segment_text) >= SEGMENT_CHARS:
                 with self.container:
@@ -51,3 +66,12 @@ class RawStreamPane:
             self.segment_text += new_text[:room]
             new_text = new_text[room:]
             self.segment_slot.text(self.segment_text)
+
+    def _note_clipping(self) -> None:
+        with self.container:
+            st.caption(
+                f"The pane shows the first {self.max_chars:,} characters "
+                f"(set by {Limits.variable('raw_pane_chars')}); the rest of the stream was "
+                "used for the cards but is not shown."
+            )
+        self.clip_noted = True

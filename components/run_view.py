@@ -18,6 +18,7 @@ from components.raw_stream_pane import FLUSH_SECONDS, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
 from components.stats_bar import retry_notice, run_ending, stats_line
 from iterplay.events import Entity, Event, Invalid, Partial, Token
+from iterplay.limits import limits
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
 
@@ -39,7 +40,7 @@ class RunView:
                 self.partial_slot = st.empty()
         with raw_column:
             st.subheader("Raw stream")
-            self.raw = RawStreamPane()
+            self.raw = RawStreamPane(limits().raw_pane_chars)
             self.raw_caption = st.empty()
         self.new_cards: list[str] = []
         self.partial: Partial | None = None

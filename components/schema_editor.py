@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit_ace import st_ace
 
+from components.inert_text import inert
 from components.playground_state import Input, Kept, keep, set_input
 from components.schema_lint import schema_lint
 from iterplay.errors import SchemaError
@@ -81,7 +82,7 @@ def schema_editor() -> SchemaState:
     )
     note_slot = st.empty()  # always there, so a note does not move what follows it
     if note := st.session_state.pop(Kept.SCHEMA_NOTE, None):
-        note_slot.info(note, icon="🔁")
+        note_slot.info(inert(note), icon="🔁")
     texts = schema_texts()
     mount = _editor_mount(kind, texts[kind])
     text = st_ace(
@@ -103,7 +104,7 @@ def schema_editor() -> SchemaState:
     try:
         schema = _cached_load(text, kind)
     except SchemaError as error:
-        st.error(f"**Schema error** — {error}", icon="🚫")
+        st.error(f"**Schema error** — {inert(error)}", icon="🚫")
         _offer_other_kind(kind, text)
         return SchemaState(kind, text, None, (), None, str(error))
     _round_trip_notes(schema)

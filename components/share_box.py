@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
+from components.inert_text import inert
 from components.playground_state import Kept
 from iterplay.errors import ShareLinkError
 from iterplay.share import SharedState, encode_state
@@ -35,8 +36,8 @@ def share_box(state: SharedState) -> None:
         token = encode_state(state)
     except ShareLinkError as error:
         st.warning(
-            f"{error} The address bar keeps the last version that fitted, so a reload would bring "
-            "that back without your latest edits."
+            f"{inert(error)} The address bar keeps the last version that fitted, so a reload "
+            "would bring that back without your latest edits."
         )
         return
     if st.query_params.get("s") != token:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.inert_text import inert
 from iterplay.errors import FailureKind
 from iterplay.events import Failed, Finished, Retrying
 from iterplay.provider_errors import MAX_RETRIES
@@ -30,20 +31,23 @@ def run_ending(log: RunLog) -> None:
     """Say plainly how the run ended: complete, truncated, cut off, stopped, or failed."""
     end = log.end
     if log.interrupted:
-        st.warning(f"**Stopped** — {log.interrupted} Everything that arrived is kept.", icon="⏹")
+        st.warning(
+            f"**Stopped** — {inert(log.interrupted)} Everything that arrived is kept.", icon="⏹"
+        )
     elif isinstance(end, Failed):
-        st.error(f"**Failed** — {FailureKind(end.kind).label}: {end.message}", icon="🚫")
+        st.error(f"**Failed** — {FailureKind(end.kind).label}: {inert(end.message)}", icon="🚫")
     elif isinstance(end, Finished) and end.complete:
-        st.success(f"**Complete** — {end.message}", icon="✅")
+        st.success(f"**Complete** — {inert(end.message)}", icon="✅")
     elif isinstance(end, Finished):
-        label = {"truncated": "Truncated", "cut_off": "Cut off"}.get(end.ending, "Incomplete")
-        st.warning(f"**{label}** — {end.message}", icon="⚠️")
+        labels = {"truncated": "Truncated", "cut_off": "Cut off", "limit": "Limit reached"}
+        label = labels.get(end.ending, "Incomplete")
+        st.warning(f"**{label}** — {inert(end.message)}", icon="⚠️")
 
 
 def retry_notice(retry: Retrying) -> None:
     """The provider asked to wait: say for how long, which retry it is, and why."""
     st.info(
         f"**Retrying in {retry.wait_seconds:g} s** (retry {retry.attempt} of {MAX_RETRIES}) — "
-        f"{retry.reason}",
+        f"{inert(retry.reason)}",
         icon="⏳",
     )

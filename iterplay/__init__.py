@@ -7,22 +7,31 @@ The public surface is small and re-exported here; everything else is an implemen
     request = ExtractionRequest(wrapper, text, model="gpt-4o-mini", mode="tools")
     for event in run_extraction(provider, request):    # Token, Partial, Entity, Invalid, ...
         ...
+
+Names are imported on first use, so ``iterplay`` commands that refuse their input at once (a bad
+file, a bad flag) answer without loading the OpenAI SDK, which takes most of a second.
 """
 
-from iterplay.errors import (
-    IterplayError,
-    LocalModelError,
-    ProviderError,
-    SchemaError,
-    ShareLinkError,
-)
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Stats, Token
-from iterplay.provider import ProviderConfig
-from iterplay.request import ExtractionRequest
-from iterplay.run import run_extraction
-from iterplay.schema import LoadedSchema, load_schema, select_targets
-from iterplay.stream import ElementSplitter
-from iterplay.wrapper import Wrapper, build_wrapper
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOMES = {
+    "iterplay.errors": (
+        "IterplayError", "LocalModelError", "ProviderError", "SchemaError", "ShareLinkError",
+    ),
+    "iterplay.events": (
+        "Entity", "Event", "Failed", "Finished", "Invalid", "Partial", "Stats", "Token",
+    ),
+    "iterplay.provider": ("ProviderConfig",),
+    "iterplay.request": ("ExtractionRequest",),
+    "iterplay.run": ("run_extraction",),
+    "iterplay.schema": ("LoadedSchema", "load_schema", "select_targets"),
+    "iterplay.stream": ("ElementSplitter",),
+    "iterplay.wrapper": ("Wrapper", "build_wrapper"),
+}  # fmt: skip
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ElementSplitter",
@@ -48,3 +57,9 @@ __all__ = [
     "run_extraction",
     "select_targets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME_OF:
+        raise AttributeError(f"module 'iterplay' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOME_OF[name]), name)

@@ -11,13 +11,24 @@ import argparse
 import json
 import os
 import signal
+import stat
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from iterplay.errors import FailureKind, HistoryError, IterplayError, LocalModelError, SchemaError
+from iterplay.errors import (
+    ConfigError,
+    FailureKind,
+    HistoryError,
+    InputError,
+    IterplayError,
+    LocalModelError,
+    SchemaError,
+)
 from iterplay.events import Finished, Partial, Retrying, Token
 from iterplay.history import History, RunInputs, RunRecorder, recorded
+from iterplay.inputs import unicode_problem
+from iterplay.limits import Limits, limits
 from iterplay.lint import LINT_PROVIDERS
 from iterplay.lint_command import LINT_EPILOG
 from iterplay.provider import ProviderConfig, configured_endpoint, default_mode
@@ -177,7 +188,10 @@ class JsonLines:
         self.out = out
 
     def write(self, record: dict[str, Any]) -> None:
-        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False)
+        if unicode_problem(line):  # a lone surrogate (say from a file name) is written escaped
+            line = json.dumps(record)
+        self.out.write(line + "\n")
         self.out.flush()
 
 
@@ -206,30 +220,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def extract(args: argparse.Namespace, output: JsonLines) -> int:
-    from iterplay.run import run_extraction
-
     try:
         schema, wrapper = _load_wrapper(args.schema, args.target)
-        text = _read_text(args.text)
+        text = read_input(args.text, limits().text_bytes, "text")
         provider = _provider(args)
+        request = ExtractionRequest(
+            wrapper=wrapper,
+            text=text,
+            model=provider.model,
+            mode=args.mode or default_mode(provider),
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            strict=args.strict,
+        )
     except SchemaError as error:
         output.write(error_record(FailureKind.SCHEMA, f"{args.schema}: {error}"))
         return EXIT_ERROR
     except LocalModelError as error:
         output.write(error_record(FailureKind.LOCAL_MODEL, str(error)))
         return EXIT_ERROR
+    except ConfigError as error:
+        output.write(error_record(FailureKind.CONFIG, str(error)))
+        return EXIT_ERROR
     except (OSError, IterplayError) as error:
         output.write(error_record(FailureKind.INPUT, str(error)))
         return EXIT_ERROR
-    request = ExtractionRequest(
-        wrapper=wrapper,
-        text=text,
-        model=provider.model,
-        mode=args.mode or default_mode(provider),
-        temperature=args.temperature,
-        max_tokens=args.max_tokens,
-        strict=args.strict,
-    )
+    from iterplay.run import run_extraction  # the OpenAI SDK: loaded only once inputs are good
+
     status = EXIT_ERROR
     recorder = None if args.no_history else _start_recording(schema, wrapper, provider, request)
     events = run_extraction(provider, request, partials=args.events)
@@ -247,7 +264,7 @@ def _load_wrapper(schema_path: Path, target: str | None):
     from iterplay.wrapper import build_wrapper
 
     kind = "json_schema" if schema_path.suffix.lower() == ".json" else "pydantic"
-    schema = load_schema(schema_path.read_text(encoding="utf-8"), kind)
+    schema = load_schema(read_input(str(schema_path), limits().schema_bytes, "schema"), kind)
     for note in schema.notes:
         print(f"note: {note}", file=sys.stderr)
     names = [name.strip() for name in target.split(",") if name.strip()] if target else None
@@ -278,10 +295,42 @@ def _start_recording(
         return None
 
 
-def _read_text(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    return Path(source).read_text(encoding="utf-8")
+def read_input(source: str, max_bytes: int, what: str) -> str:
+    """The UTF-8 text of a regular file, or of standard input for ``-``, if within ``max_bytes``.
+
+    At most ``max_bytes + 1`` bytes are read, so ``/dev/zero`` or a huge sparse file cannot fill
+    memory; anything else than a regular file or standard input (a FIFO, a device, a directory)
+    is refused before a byte is read, so nothing blocks. Every problem is an InputError.
+    """
+    name = "Standard input" if source == "-" else source
+    data = sys.stdin.buffer.read(max_bytes + 1) if source == "-" else _read_file(source, max_bytes)
+    if len(data) > max_bytes:
+        variable = Limits.variable(f"{what}_bytes")
+        raise InputError(
+            f"{name} is larger than the {what} limit of {max_bytes:,} bytes (set by {variable})."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{name} is not UTF-8 text (byte {error.start + 1:,} cannot be decoded); "
+            f"save the {what} as UTF-8."
+        ) from None
+
+
+def _read_file(path: str, max_bytes: int) -> bytes:
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting forever.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise InputError(f"{path}: there is no such file.") from None
+    except OSError as error:
+        raise InputError(f"{path} cannot be opened ({error.strerror}).") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise InputError(f"{path} is not a regular file; give a file, or - for standard input.")
+    with os.fdopen(descriptor, "rb") as file:
+        return file.read(max_bytes + 1)
 
 
 def _provider(args: argparse.Namespace) -> ProviderConfig:

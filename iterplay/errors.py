@@ -28,6 +28,7 @@ class FailureKind(StrEnum):
     HISTORY = "history"
     INPUT = "input"
     LOCAL_MODEL = "local_model"
+    CONFIG = "config"
 
     @property
     def label(self) -> str:
@@ -49,6 +50,7 @@ _FAILURE_LABELS = {
     FailureKind.HISTORY: "History error",
     FailureKind.INPUT: "Input error",
     FailureKind.LOCAL_MODEL: "Embedded model unavailable",
+    FailureKind.CONFIG: "Server misconfigured",
 }
 
 
@@ -115,3 +117,11 @@ class CasesError(IterplayError):
 
 class HistoryError(IterplayError):
     """The run history file cannot be opened, read or written; it is never overwritten."""
+
+
+class InputError(IterplayError):
+    """A value a user sent (text, prompt, model name, temperature, a file) cannot be used."""
+
+
+class ConfigError(IterplayError):
+    """A setting of whoever started the server or the CLI (an ``ITERPLAY_*`` variable) is bad."""

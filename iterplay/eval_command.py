@@ -14,12 +14,14 @@ from typing import IO, Any
 from iterplay.errors import (
     CasesError,
     FailureKind,
+    InputError,
     IterplayError,
     LocalModelError,
     ProviderError,
     SchemaError,
 )
 from iterplay.evaluation import EvalReport, EvalSettings, evaluate
+from iterplay.limits import limits
 from iterplay.provider import default_mode
 from iterplay.records import error_record
 from iterplay.scoring import CaseSet, check_case, read_cases
@@ -72,6 +74,9 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
     except ProviderError as error:
         output.write(error_record(error.kind, str(error)))
         return EXIT_ERROR
+    except InputError as error:  # a case's text, or a flag, that no request may carry
+        output.write(error_record(FailureKind.INPUT, str(error)))
+        return EXIT_ERROR
     finally:
         if progress:
             progress.close()
@@ -86,10 +91,9 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
 
 
 def _read_case_set(path: Any) -> CaseSet:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CasesError("the cases file is not UTF-8 text") from None
+    from iterplay.cli import read_input
+
+    text = read_input(str(path), limits().cases_bytes, "cases")
     case_set = read_cases(text.splitlines())
     if not case_set.cases:
         raise CasesError("the cases file holds no case")

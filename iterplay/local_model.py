@@ -187,9 +187,14 @@ def server_command(weights: Path, port: int) -> list[str]:
 THREADING_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
+# llama-cpp-python lets HOST/PORT override --port; the child needs no one's key (and API_KEY
+# would make it demand one).
+_WITHHELD_VARIABLES = {"HOST", "PORT", "API_KEY", "OPENAI_API_KEY"}
+
+
 def server_environment() -> dict[str, str]:
-    """The child's environment; llama-cpp-python lets ``HOST``/``PORT`` override ``--port``."""
-    env = {key: value for key, value in os.environ.items() if key not in {"HOST", "PORT"}}
+    """The child's environment: ours, without the variables it must not see."""
+    env = {key: value for key, value in os.environ.items() if key not in _WITHHELD_VARIABLES}
     for key, value in THREADING_ENVIRONMENT.items():
         env.setdefault(key, value)
     env["PYTHONUNBUFFERED"] = "1"

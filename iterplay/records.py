@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic_core
+from pydantic import BaseModel
+
 from iterplay.errors import FailureKind
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.wrapper import Wrapper
@@ -12,7 +15,7 @@ from iterplay.wrapper import Wrapper
 def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
     """One event as a JSON-ready dict, in the shape the CLI contract fixes."""
     if isinstance(event, Entity):
-        data = wrapper.element_adapter.dump_python(event.value, mode="json", by_alias=True)
+        data = entity_data(event.value)
         return {"type": "entity", "index": event.index, "data": data, "t": _round(event.t)}
     if isinstance(event, Invalid):
         return {
@@ -51,6 +54,22 @@ def event_record(event: Event, wrapper: Wrapper) -> dict[str, Any]:
             "stats": event.stats.to_dict(),
         }
     raise TypeError(f"not an event: {event!r}")
+
+
+def entity_data(value: Any) -> Any:
+    """A validated entity as JSON-ready data (by alias), for JSON Lines, cards and exports.
+
+    Whatever validated can be shown: a ``bytes`` field holding bytes that are not UTF-8 (say a
+    schema with ``val_json_bytes="base64"``) cannot be dumped as JSON text by pydantic, so it is
+    dumped as base64 instead of failing.
+    """
+    if not isinstance(value, BaseModel):
+        return pydantic_core.to_jsonable_python(value, bytes_mode="base64")
+    try:
+        return value.model_dump(mode="json", by_alias=True)
+    except ValueError:  # pydantic's serialization error, or UnicodeDecodeError from bytes
+        dumped = value.model_dump(by_alias=True)
+        return pydantic_core.to_jsonable_python(dumped, bytes_mode="base64")
 
 
 def error_record(kind: FailureKind, message: str) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iterplay.errors import FailureKind, ProviderError
+from iterplay.errors import FailureKind, InputError, ProviderError
+from iterplay.inputs import check_max_tokens, check_model_name, check_temperature, check_text
+from iterplay.limits import limits
 from iterplay.strict_schema import make_strict
 from iterplay.wrapper import Wrapper
 
@@ -30,7 +32,11 @@ USER_PROMPT_TEMPLATE = (
 
 @dataclass(frozen=True)
 class ExtractionRequest:
-    """Everything about one extraction that does not depend on the provider."""
+    """Everything about one extraction that does not depend on the provider.
+
+    Its values come from users (widgets, links, CLI flags), so building one checks them: a
+    request that exists can be sent; a bad value is an InputError with one sentence.
+    """
 
     wrapper: Wrapper
     text: str
@@ -42,6 +48,17 @@ class ExtractionRequest:
     # OpenAI strict structured outputs: json_schema and tools send the wrapper schema fixed by
     # ``make_strict`` with ``strict: true``. Ignored by providers without it (llama.cpp's grammar).
     strict: bool = False
+
+    def __post_init__(self) -> None:
+        bounds = limits()
+        check_text("source text", self.text, bounds.text_bytes)
+        if self.system_prompt is not None:
+            check_text("system prompt", self.system_prompt, bounds.text_bytes)
+        check_model_name(self.model)
+        if self.mode not in MODES:
+            raise InputError(f"Unknown mode; choose one of {', '.join(MODES)}.")
+        object.__setattr__(self, "temperature", check_temperature(self.temperature))
+        check_max_tokens(self.max_tokens, bounds)
 
 
 @dataclass(frozen=True)

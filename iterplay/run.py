@@ -30,6 +30,8 @@ from iterplay.events import (
     Stats,
     Token,
 )
+from iterplay.inputs import valid_unicode
+from iterplay.limits import Limits, limits
 from iterplay.provider import ProviderConfig
 from iterplay.provider_errors import retry_decision
 from iterplay.request import MODES, PROVIDERS, ExtractionRequest, ProviderQuirks, build_payload
@@ -66,7 +68,7 @@ class _Meter:
 
     def completion_tokens(self) -> int | None:
         """As the provider reported them, when it did."""
-        return (self.usage or {}).get("completion_tokens")
+        return _token_count((self.usage or {}).get("completion_tokens"))
 
     def stats(self) -> Stats:
         usage = self.usage or {}
@@ -77,9 +79,16 @@ class _Meter:
             characters=self.characters,
             entities=self.entities,
             invalid_entities=self.invalid,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
+            prompt_tokens=_token_count(usage.get("prompt_tokens")),
+            completion_tokens=self.completion_tokens(),
         )
+
+
+def _token_count(value: Any) -> int | None:
+    """A token count the provider reported, if it is one (a hostile server may send anything)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        return value
+    return None
 
 
 class _PartialThrottle:
@@ -163,13 +172,17 @@ def run_extraction_batches(
             pause(decision)
     if on_open is not None:
         on_open(response.http_response)
-    reader = _StreamReader(request, PROVIDERS[provider.quirks], meter, partials)
+    reader = _StreamReader(request, provider, meter, partials)
     try:
         with provider_errors.reading(provider):
             for chunk in iter_chunks(response.iter_lines()):
                 batch = reader.take(chunk)
                 if batch:
                     yield batch
+                over = reader.limit_passed()
+                if over:
+                    yield [reader.finished(None, Ending.LIMIT, detail=over)]
+                    return
     except StreamCutError as cut:
         yield [reader.finished(None, Ending.CUT_OFF, detail=cut.detail)]
         return
@@ -236,10 +249,12 @@ class _StreamReader:
     """Turns the chunks of one stream into events; owns the splitter and the stream's end."""
 
     def __init__(
-        self, request: ExtractionRequest, quirks: ProviderQuirks, meter: _Meter, partials: bool
+        self, request: ExtractionRequest, provider: ProviderConfig, meter: _Meter, partials: bool
     ) -> None:
         self.request = request
-        self.quirks = quirks
+        self.quirks: ProviderQuirks = PROVIDERS[provider.quirks]
+        self.redact = provider.redact
+        self.bounds = limits()
         self.meter = meter
         self.partials = partials
         self.splitter = ElementSplitter()
@@ -258,14 +273,33 @@ class _StreamReader:
             text = _delta_text(delta, self.channel)
             if text:
                 batch.append(Token(text, self.meter.saw_text(text)))
-                batch.extend(_elements(self.splitter, text, self.request, self.meter))
+                batch.extend(_elements(self.splitter, text, self.request, self.meter, self.bounds))
                 if self.partials:
                     batch.extend(_partial(self.splitter, self.throttle))
-            elif self.channel != "content" and delta:
-                self.off_channel_characters += len(delta.get("content") or "")
+            elif self.channel != "content" and isinstance(delta, dict):
+                self.off_channel_characters += len(_delta_text(delta, "content"))
             if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
+                self.finish_reason = self.redact(choice["finish_reason"])
         return batch
+
+    def limit_passed(self) -> str:
+        """What the run passed (a phrase naming its limit and variable), or "" while within them.
+
+        A run stops when one more element than the limit completes, or the stream outgrows its
+        limit, so neither the server nor the browser holds more than the limits say.
+        """
+        bounds = self.bounds
+        if self.splitter.completed > bounds.entities_per_run:
+            return (
+                f"more than {bounds.entities_per_run:,} elements, the limit per run "
+                f"({Limits.variable('entities_per_run')})"
+            )
+        if self.meter.characters > bounds.stream_chars:
+            return (
+                f"more than {bounds.stream_chars:,} characters, the limit per run "
+                f"({Limits.variable('stream_chars')})"
+            )
+        return ""
 
     @property
     def silent(self) -> bool:
@@ -325,6 +359,8 @@ class _StreamReader:
             Ending.NO_TOOL_CALL: "The model answered in plain text "
             f"({self.off_channel_characters:,} characters) instead of calling the {tool} tool; "
             "try the json mode, or a model that supports tool calls.",
+            Ending.LIMIT: f"The run was stopped {where}: the model sent {detail}; everything "
+            "shown arrived before that.",
         }
         return Finished(
             finish_reason=finish_reason,
@@ -335,21 +371,37 @@ class _StreamReader:
         )
 
 
-def _delta_text(delta: dict[str, Any] | None, channel: str) -> str:
-    if not delta:
+def _delta_text(delta: Any, channel: str) -> str:
+    """The JSON text a delta carries on ``channel``; a part not shaped as OpenAI's carries none.
+
+    Lone surrogates (JSON's ``"\\ud800"``) become U+FFFD here, once, so the splitter, pydantic,
+    the page and the CLI only ever see text that can be encoded.
+    """
+    if not isinstance(delta, dict):
         return ""
     if channel == "content":
-        return delta.get("content") or ""
-    calls = delta.get("tool_calls") or ()
-    return "".join((call.get("function") or {}).get("arguments") or "" for call in calls[:1])
+        text = delta.get("content")
+    else:
+        calls = delta.get("tool_calls")
+        call = calls[0] if isinstance(calls, list) and calls else None
+        function = call.get("function") if isinstance(call, dict) else None
+        text = function.get("arguments") if isinstance(function, dict) else None
+    return valid_unicode(text) if isinstance(text, str) else ""
 
 
 def _elements(
-    splitter: ElementSplitter, text: str, request: ExtractionRequest, meter: _Meter
+    splitter: ElementSplitter,
+    text: str,
+    request: ExtractionRequest,
+    meter: _Meter,
+    bounds: Limits,
 ) -> Iterator[Event]:
+    """The elements ``text`` completed, validated; none past the entities-per-run limit."""
     first_index = splitter.completed
     for offset, raw in enumerate(splitter.feed(text)):
         index = first_index + offset
+        if index >= bounds.entities_per_run:
+            return
         try:
             value = request.wrapper.element_adapter.validate_json(raw)
         except ValidationError as exc:

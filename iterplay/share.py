@@ -1,7 +1,9 @@
 """Playground state <-> URL token, so a link reproduces a demo.
 
 Token: base64url (no padding) of zlib-compressed UTF-8 JSON. Never a key or a base URL: the state
-type has no field for them. Decoding is bounded at both sizes, because a link is untrusted input.
+type has no field for them. A link is untrusted input, so decoding is bounded (token length,
+decompressed size, nesting depth, digits in a number) and every field is checked for its type,
+range, size and encoding; anything else is a ShareLinkError with one plain sentence.
 """
 
 from __future__ import annotations
@@ -9,16 +11,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from iterplay.errors import ShareLinkError
+from iterplay.errors import InputError, ShareLinkError
+from iterplay.inputs import check_model_name, check_temperature, unicode_problem, utf8_size
+from iterplay.limits import Limits, limits
+from iterplay.request import MODES
 
 VERSION = 1
-MAX_TOKEN_CHARS = 64_000
-MAX_JSON_BYTES = 512_000
 SCHEMA_KINDS = ("pydantic", "json_schema")
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_CHARS = 100
+MAX_TARGETS = 64
+MAX_TARGET_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -35,69 +43,176 @@ class SharedState:
     temperature: float | None = None
 
 
-def encode_state(state: SharedState) -> str:
-    payload = json.dumps({"v": VERSION, **asdict(state)}, ensure_ascii=False).encode("utf-8")
+def encode_state(state: SharedState, bounds: Limits | None = None) -> str:
+    """The token for ``state``; a ShareLinkError says why it cannot be shared."""
+    bounds = bounds or limits()
+    data = {"v": VERSION, **asdict(state)}
+    problem = _state_problem(data, bounds)
+    if problem:
+        name, reason = problem
+        raise ShareLinkError(
+            f"This playground cannot be shared as a link: its '{name}' value is bad ({reason})."
+        )
+    payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
     token = base64.urlsafe_b64encode(zlib.compress(payload, 9)).decode("ascii").rstrip("=")
-    if len(token) > MAX_TOKEN_CHARS:
+    if len(token) > bounds.share_link_chars:
         raise ShareLinkError(
             f"This playground is too large to share as a link ({len(token):,} characters; "
-            f"the limit is {MAX_TOKEN_CHARS:,}); shorten the text or the schema."
+            f"the limit is {bounds.share_link_chars:,}); shorten the text or the schema."
         )
     return token
 
 
-def decode_state(token: str) -> SharedState:
+def decode_state(token: Any, bounds: Limits | None = None) -> SharedState:
     """Parse a token from a link; any damage is a ShareLinkError with a plain reason."""
-    if len(token) > MAX_TOKEN_CHARS:
+    bounds = bounds or limits()
+    if not isinstance(token, str) or not token.isascii():
+        raise ShareLinkError("This share link is damaged (not valid base64).")
+    if len(token) > bounds.share_link_chars:
         raise ShareLinkError("This share link is too long to be one of ours.")
     try:
         compressed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
         raise ShareLinkError("This share link is damaged (not valid base64).") from None
-    payload = _bounded_decompress(compressed)
-    try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ShareLinkError("This share link is damaged (its contents are not JSON).") from None
-    return _validated(data)
+    data = _parse_json(_bounded_decompress(compressed, bounds.share_json_bytes))
+    if not isinstance(data, dict) or type(data.get("v")) is not int or data["v"] != VERSION:
+        raise ShareLinkError("This share link is from another version or not from iterplay.")
+    problem = _state_problem(data, bounds)
+    if problem:
+        name, reason = problem
+        raise ShareLinkError(f"This share link has a bad '{name}' value ({reason}).")
+    return SharedState(
+        schema=data["schema"],
+        schema_kind=data.get("schema_kind", "pydantic"),
+        target=data.get("target"),
+        text=data.get("text", ""),
+        system_prompt=data.get("system_prompt"),
+        model=data.get("model"),
+        mode=data.get("mode"),
+        temperature=check_temperature(data.get("temperature")),
+    )
 
 
-def _bounded_decompress(compressed: bytes) -> bytes:
+def _bounded_decompress(compressed: bytes, max_bytes: int) -> bytes:
     decompressor = zlib.decompressobj()
     try:
-        payload = decompressor.decompress(compressed, MAX_JSON_BYTES + 1)
+        payload = decompressor.decompress(compressed, max_bytes + 1)
     except zlib.error:
         raise ShareLinkError("This share link is damaged (it does not decompress).") from None
-    if len(payload) > MAX_JSON_BYTES or decompressor.unconsumed_tail:
+    if len(payload) > max_bytes or decompressor.unconsumed_tail:
         raise ShareLinkError("This share link expands to more than we accept.")
     if not decompressor.eof:
         raise ShareLinkError("This share link is cut short; copy the whole link.")
     return payload
 
 
-_EXPECTED_TYPES: dict[str, tuple[type, ...]] = {
-    "schema": (str,),
-    "schema_kind": (str,),
-    "target": (list, type(None)),
-    "text": (str,),
-    "system_prompt": (str, type(None)),
-    "model": (str, type(None)),
-    "mode": (str, type(None)),
-    "temperature": (int, float, type(None)),
-}
+class _Unacceptable(ValueError):
+    """A number or constant the JSON of a link may not hold."""
 
 
-def _validated(data: Any) -> SharedState:
-    if not isinstance(data, dict) or data.get("v") != VERSION:
-        raise ShareLinkError("This share link is from another version or not from iterplay.")
-    values = {}
-    for field in fields(SharedState):
-        value = data.get(field.name, field.default)
-        if not isinstance(value, _EXPECTED_TYPES[field.name]) or isinstance(value, bool):
-            raise ShareLinkError(f"This share link has a bad '{field.name}' value.")
-        values[field.name] = value
-    if values["schema_kind"] not in SCHEMA_KINDS:
-        raise ShareLinkError("This share link names an unknown schema kind.")
-    if values["target"] is not None and not all(isinstance(t, str) for t in values["target"]):
-        raise ShareLinkError("This share link has a bad 'target' value.")
-    return SharedState(**values)
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:  # before int(): thousands of digits cost quadratic time
+        raise _Unacceptable(text)
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if len(text) > MAX_NUMBER_CHARS or not math.isfinite(number):
+        raise _Unacceptable(text)
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unacceptable(name)  # NaN, Infinity and -Infinity are not JSON
+
+
+def _parse_json(payload: bytes) -> Any:
+    try:
+        text = payload.decode("utf-8")
+        data = json.loads(
+            text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        )
+    except _Unacceptable:
+        raise ShareLinkError(
+            "This share link holds a number too large or not finite; it is not one of ours."
+        ) from None
+    except RecursionError:
+        raise ShareLinkError("This share link is nested too deeply to be one of ours.") from None
+    except (UnicodeDecodeError, ValueError):
+        raise ShareLinkError("This share link is damaged (its contents are not JSON).") from None
+    if _depth_exceeds(data, MAX_JSON_DEPTH):
+        raise ShareLinkError("This share link is nested too deeply to be one of ours.")
+    return data
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """True when lists and objects nest deeper than ``limit``; iterative, so any depth is safe."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in value)
+    return False
+
+
+def _state_problem(data: dict[str, Any], bounds: Limits) -> tuple[str, str] | None:
+    """The first field of ``data`` that is wrong and why, or None."""
+    checks = (
+        ("schema", _text_problem(data.get("schema"), bounds.schema_bytes, optional=False)),
+        ("schema_kind", _choice_problem(data.get("schema_kind", "pydantic"), SCHEMA_KINDS)),
+        ("target", _target_problem(data.get("target"))),
+        ("text", _text_problem(data.get("text", ""), bounds.text_bytes, optional=False)),
+        ("system_prompt", _text_problem(data.get("system_prompt"), bounds.text_bytes)),
+        ("model", _checked_problem(check_model_name, data.get("model"))),
+        ("mode", _choice_problem(data.get("mode"), tuple(MODES), optional=True)),
+        ("temperature", _checked_problem(check_temperature, data.get("temperature"))),
+    )
+    return next(((name, problem) for name, problem in checks if problem), None)
+
+
+def _text_problem(value: Any, max_bytes: int, optional: bool = True) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        return "it must be text"
+    problem = unicode_problem(value)
+    if problem:
+        return f"it {problem}"
+    if utf8_size(value) > max_bytes:
+        return f"it is larger than the limit of {max_bytes:,} bytes"
+    return None
+
+
+def _choice_problem(value: Any, choices: tuple[str, ...], optional: bool = False) -> str | None:
+    if (value is None and optional) or (isinstance(value, str) and value in choices):
+        return None
+    return f"it must be one of {', '.join(choices)}"
+
+
+def _target_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_TARGETS
+        or not all(isinstance(name, str) and 0 < len(name) <= MAX_TARGET_CHARS for name in value)
+        or any(unicode_problem(name) for name in value)
+    ):
+        return f"it must be a list of at most {MAX_TARGETS} model names"
+    return None
+
+
+def _checked_problem(check: Any, value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        check(value)
+    except InputError as error:
+        message = str(error).rstrip(".")
+        return message[:1].lower() + message[1:]
+    return None

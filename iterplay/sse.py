@@ -49,14 +49,27 @@ def iter_chunks(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 def _chunk(payload: str, event: str | None) -> dict[str, Any]:
     try:
         chunk = json.loads(payload)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, a number too long, nested too deep
         raise StreamEventError("bad_response", "a stream event that is not JSON") from None
     if isinstance(chunk, dict) and (event == "error" or chunk.get("error")):
         error = chunk.get("error", chunk)
         message = error.get("message") if isinstance(error, dict) else str(error)
         raise StreamEventError("server", str(message or "an error event").strip())
-    if not isinstance(chunk, dict) or not isinstance(chunk.get("choices"), list):
+    if not _is_chunk(chunk):
         raise StreamEventError(
             "bad_response", "a stream event that is not a chat-completions chunk"
         )
     return chunk
+
+
+def _is_chunk(chunk: Any) -> bool:
+    """The shape the run reads: a list of choices, the first an object whose finish reason is
+    text; usage an object."""
+    if not isinstance(chunk, dict) or not isinstance(chunk.get("choices"), list):
+        return False
+    if chunk.get("usage") is not None and not isinstance(chunk["usage"], dict):
+        return False
+    choices = chunk["choices"]
+    if not choices:
+        return True
+    return isinstance(choices[0], dict) and isinstance(choices[0].get("finish_reason") or "", str)

@@ -48,6 +48,7 @@ class Ending(StrEnum):
     NO_ARRAY = "no_array"
     EMPTY = "empty"
     NO_TOOL_CALL = "no_tool_call"
+    LIMIT = "limit"
 
 
 class ElementSplitter:

@@ -12,7 +12,7 @@ import time
 import streamlit as st
 
 from components.cases_panel import cases_panel, current_cases, expected_picker
-from components.entity_cards import entity_data
+from components.inert_text import inert
 from components.playground_state import (
     Input,
     Kept,
@@ -34,15 +34,18 @@ from components.schema_editor import SchemaState, replace_schema_text, schema_ed
 from components.share_box import share_box
 from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import BackgroundRun
-from iterplay.errors import LocalModelError, ShareLinkError
+from iterplay.errors import ConfigError, InputError, LocalModelError, ShareLinkError
 from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
+from iterplay.limits import limits
 from iterplay.local_model import LocalModelServer, embedded_provider, ensure_server
 from iterplay.provider import ProviderConfig, configured_endpoint
+from iterplay.records import entity_data
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
 from iterplay.share import SharedState, decode_state
+from iterplay.wrapper import Wrapper
 
 state = st.session_state
 
@@ -96,10 +99,19 @@ def use_link_provider(model: str | None) -> None:
     state.pop(Kept.LINK_MODEL, None)
     if model is None:
         set_input(Input.PROVIDER_KIND, EMBEDDED)
-    elif configured_endpoint(environ=server_settings()) is not None:
+    elif _server_has_endpoint():
         set_input(Input.PROVIDER_KIND, REMOTE)
     else:
         state[Kept.LINK_MODEL] = model
+
+
+def _server_has_endpoint() -> bool:
+    """Whether this server's settings name an OpenAI-compatible provider (a malformed one
+    counts as none: the sidebar says what is wrong with it)."""
+    try:
+        return configured_endpoint(environ=server_settings()) is not None
+    except (InputError, ConfigError):
+        return False
 
 
 def link_provider_note(choice: ProviderChoice) -> None:
@@ -118,9 +130,9 @@ def link_provider_note(choice: ProviderChoice) -> None:
 
 
 def provider_config(choice: ProviderChoice) -> ProviderConfig:
-    if choice.embedded:
+    if choice.embedded or choice.endpoint is None:
         return embedded_provider(local_server())
-    return ProviderConfig(base_url=choice.base_url, api_key=choice.api_key, model=choice.model)
+    return choice.endpoint
 
 
 def shared_state(schema: SchemaState, choice: ProviderChoice) -> SharedState:
@@ -146,24 +158,30 @@ def note_interruption(stop_pressed: bool) -> None:
         )
 
 
-def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
-    pressed = time.monotonic()  # the run's clock includes starting the embedded model
-    try:
-        provider = provider_config(choice)
-    except LocalModelError as error:
-        st.error(f"**The embedded model could not start** — {error}", icon="🚫")
-        return
-    log = RunLog(started=pressed)
-    state[Kept.ACTIVE_RUN] = log
-    request = ExtractionRequest(
-        wrapper=schema.wrapper,
+def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionRequest:
+    """The request the inputs describe; an InputError says in one sentence what stops it."""
+    if choice.problem:
+        raise InputError(choice.problem)
+    return ExtractionRequest(
+        wrapper=wrapper,
         text=state[Input.SOURCE_TEXT],
-        model=provider.model,
+        model=choice.model,
         mode=choice.mode,
         system_prompt=state[Input.SYSTEM_PROMPT],
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
     )
+
+
+def extract(view: RunView, choice: ProviderChoice, request: ExtractionRequest) -> None:
+    pressed = time.monotonic()  # the run's clock includes starting the embedded model
+    try:
+        provider = provider_config(choice)
+    except LocalModelError as error:
+        st.error(f"**The embedded model could not start** — {inert(error)}", icon="🚫")
+        return
+    log = RunLog(started=pressed)
+    state[Kept.ACTIVE_RUN] = log
     run = BackgroundRun(provider, request, partials=True)
     try:
         for batch in run.batches(poll_seconds=0.02):
@@ -180,6 +198,11 @@ def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
 
 
 def page() -> None:
+    try:
+        bounds = limits()
+    except ConfigError as error:
+        st.error(f"**This server is misconfigured** — {inert(error)}", icon="🚫")
+        st.stop()
     restore_inputs()
     default_input(Input.SOURCE_TEXT, SAMPLE_TEXT)
     default_input(Input.SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
@@ -190,7 +213,7 @@ def page() -> None:
         "of `Iterable[T]` appears as a card the moment its closing brace arrives."
     )
     if share_error := state.pop(Kept.SHARE_ERROR, None):
-        st.warning(f"{share_error} The default playground is shown instead.")
+        st.warning(f"{inert(share_error)} The default playground is shown instead.")
     choice = provider_settings()
     link_provider_note(choice)
     inputs, cards_column, raw_column = st.columns([5, 4, 3], gap="medium")
@@ -201,6 +224,7 @@ def page() -> None:
             "Source text",
             key=Input.SOURCE_TEXT,
             height=140,
+            max_chars=bounds.text_bytes,
             on_change=keep,
             args=(Input.SOURCE_TEXT,),
         )
@@ -209,28 +233,29 @@ def page() -> None:
                 "System prompt",
                 key=Input.SYSTEM_PROMPT,
                 height=120,
+                max_chars=bounds.text_bytes,
                 on_change=keep,
                 args=(Input.SYSTEM_PROMPT,),
             )
+        request, blocked = None, schema.error
         if schema.wrapper is not None:
-            preview = ExtractionRequest(
-                schema.wrapper,
-                state[Input.SOURCE_TEXT],
-                choice.model,
-                choice.mode,
-                state[Input.SYSTEM_PROMPT],
-                choice.temperature,
-                choice.max_tokens,
-            )
-            wrapper_panel(schema.wrapper, preview, "llama_cpp" if choice.embedded else "openai")
-        blocked = schema.error or (None if state[Input.SOURCE_TEXT].strip() else "Paste some text.")
+            try:
+                request = request_from_inputs(schema.wrapper, choice)
+            except InputError as error:
+                blocked = str(error)
+                st.error(inert(blocked), icon="🚫")
+            else:
+                quirks = "llama_cpp" if choice.embedded else "openai"
+                wrapper_panel(schema.wrapper, request, quirks)
+        if not blocked and not state[Input.SOURCE_TEXT].strip():
+            blocked = "Paste some text."
         run_button, stop_button = st.columns(2)
         extract_pressed = run_button.button(
             "Extract",
             key="extract",
             type="primary",
             disabled=bool(blocked),
-            help=blocked,
+            help=inert(blocked) if blocked else None,
             width="stretch",
         )
         stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
@@ -242,8 +267,8 @@ def page() -> None:
     if case is not None and schema.wrapper is not None:
         score = LiveScore(schema.wrapper, case, current_cases().rules)
     view = RunView(cards_column, raw_column, score)
-    if extract_pressed and schema.wrapper is not None:
-        extract(view, choice, schema)
+    if extract_pressed and request is not None and not blocked:
+        extract(view, choice, request)
     elif state.get(Kept.ACTIVE_RUN) is not None:
         view.replay(state[Kept.ACTIVE_RUN])
     else:
@@ -256,7 +281,7 @@ def offer_cards_as_expected(cards_column) -> None:
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None or not log.finished:
         return
-    entities = [(e.index, entity_data(e)) for e in log.elements if isinstance(e, Entity)]
+    entities = [(e.index, entity_data(e.value)) for e in log.elements if isinstance(e, Entity)]
     with cards_column:
         expected_picker(entities, state[Input.SOURCE_TEXT], run_key=str(id(log)))
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from iterplay.scoring import Case, CaseSet
 from iterplay.share import SharedState, encode_state
 from iterplay.testing import Reply
+from tests.apptest_page import as_shown
 from tests.test_app import PAGE, USER, html_text
 
 TEXT = "Jason is 10, Mary is 42 and Tom is 7."
@@ -86,7 +87,7 @@ def test_a_rerun_keeps_the_marks(scored_env):
 
 def test_an_expected_entity_that_does_not_validate_is_an_error_on_the_case(scored_env):
     app = page_with_case(({"name": "Jason", "age": "ten"},))
-    warnings = [w.value for w in app.warning]
+    warnings = [as_shown(w.value) for w in app.warning]
     assert any("expected entity 1: age" in w for w in warnings)
 
 

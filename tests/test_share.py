@@ -9,7 +9,8 @@ import zlib
 import pytest
 
 from iterplay.errors import ShareLinkError
-from iterplay.share import MAX_JSON_BYTES, SharedState, decode_state, encode_state
+from iterplay.limits import limits
+from iterplay.share import SharedState, decode_state, encode_state
 
 STATE = SharedState(
     schema="class User(BaseModel):\n    name: str\n",
@@ -56,7 +57,7 @@ def test_token_never_carries_a_key_or_base_url():
         (raw_token(["a list"]), "another version"),
         (raw_token({"v": 2, "schema": "x"}), "another version"),
         (raw_token({"v": 1, "schema": 3}), "'schema'"),
-        (raw_token({"v": 1, "schema": "x", "schema_kind": "yaml"}), "schema kind"),
+        (raw_token({"v": 1, "schema": "x", "schema_kind": "yaml"}), "'schema_kind'"),
         (raw_token({"v": 1, "schema": "x", "target": [1]}), "'target'"),
     ],
 )
@@ -72,7 +73,9 @@ def test_truncated_token_is_reported_as_cut_short():
 
 
 def test_decompression_bomb_is_refused():
-    bomb = zlib.compress(json.dumps({"v": 1, "schema": "a" * (MAX_JSON_BYTES * 4)}).encode())
+    bomb = zlib.compress(
+        json.dumps({"v": 1, "schema": "a" * (limits().share_json_bytes * 4)}).encode()
+    )
     token = base64.urlsafe_b64encode(bomb).decode().rstrip("=")
     with pytest.raises(ShareLinkError, match="more than we accept"):
         decode_state(token)

@@ -117,7 +117,9 @@ def _piece_from_json(piece: str | dict[str, Any]) -> Piece:
 class ScriptedServer:
     """A threaded HTTP server on ``host:port`` (0 = any free port) that plays scripted replies.
 
-    ``requests`` holds every JSON request body received, in order; ``sent`` holds
+    ``requests`` holds every JSON request body received, in order; ``authorizations`` the
+    ``Authorization`` header of every request (None when it had none), so a test can check
+    which key reached which server; ``sent`` holds
     ``(model, piece_index, time.monotonic())`` taken right after each streamed piece was written,
     so a benchmark can measure latency even from another process. ``on_sent`` is called with
     the same triple (the command-line mode uses it to write the sent log).
@@ -138,6 +140,7 @@ class ScriptedServer:
         self.port = port
         self.api_key = api_key
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str | None] = []
         self.sent: list[tuple[str, int, float]] = []
         self._on_sent = on_sent
         self._replies: dict[str, list[Reply]] = {}
@@ -247,6 +250,10 @@ class ScriptedServer:
     def _record_request(self, body: dict[str, Any]) -> None:
         with self._lock:
             self.requests.append(body)
+
+    def _record_authorization(self, header: str | None) -> None:
+        with self._lock:
+            self.authorizations.append(header)
 
     def _record_sent(self, model: str, index: int) -> None:
         sent_at = time.monotonic()
@@ -392,7 +399,13 @@ class _ChunkMaker:
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON; a lone surrogate in a script is sent as JSON's ``\\udXXX`` escape."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":"))
+    return text
 
 
 class _ChatCompletionsHandler(BaseHTTPRequestHandler):
@@ -454,8 +467,10 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
         return request
 
     def _authorized(self) -> bool:
+        header = self.headers.get("Authorization")
+        self.scripted._record_authorization(header)
         key = self.scripted.api_key
-        if key is None or self.headers.get("Authorization") == f"Bearer {key}":
+        if key is None or header == f"Bearer {key}":
             return True
         self._send_json(401, INVALID_API_KEY)
         return False

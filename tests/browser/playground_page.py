@@ -19,7 +19,7 @@ from iterplay.share import SharedState, encode_state
 EDITOR_IFRAME = "iframe[title='streamlit_ace.streamlit_ace']"
 ENTITY_CARDS = "[class*='st-key-entity-card-']"
 INVALID_CARDS = "[class*='st-key-invalid-card-']"
-ENDING = re.compile(r"(Complete|Truncated|Cut off|Stopped|Failed|Incomplete) —")
+ENDING = re.compile(r"(Complete|Truncated|Cut off|Limit reached|Stopped|Failed|Incomplete) —")
 ELAPSED = re.compile(r"elapsed (\d+\.\d+) s")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \".*\", line \d+")
 EDITOR_LANGUAGE = {"Pydantic": "python", "JSON Schema": "json"}
