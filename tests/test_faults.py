@@ -29,6 +29,7 @@ from iterplay.run import run_extraction
 from iterplay.stream import Ending
 from iterplay.testing import Piece, Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
+from tests.apptest_page import as_shown
 from tests.test_cli import ITERPLAY, USER_PY, clean_env
 
 API_KEY = "sk-fault-matrix-0123456789"
@@ -361,12 +362,12 @@ def test_through_the_page(fault, endpoints, monkeypatch):
     kept = tuple(element.value.name for element in log.elements if isinstance(element, Entity))
     if isinstance(fault.outcome, FailureKind):
         assert isinstance(log.end, Failed)
-        shown = [box.value for box in app.error]
+        shown = [as_shown(box.value) for box in app.error]
         outcome = Outcome(log.end.kind.value, log.end.message, kept)
         assert any(fault.outcome.label in text for text in shown), shown
     else:
         assert isinstance(log.end, Finished)
-        shown = [box.value for box in app.warning]
+        shown = [as_shown(box.value) for box in app.warning]
         outcome = Outcome(log.end.ending, log.end.message, kept)
     check(outcome, fault, endpoints)
     assert any(log.end.message in text for text in shown), shown
@@ -474,7 +475,7 @@ retry_notice(Retrying(1, 4.0, "The provider is rate limiting requests (429): Slo
 def test_the_retry_notice_on_the_page():
     app = AppTest.from_string(WAITING_PAGE, default_timeout=30).run()
 
-    assert [box.value for box in app.info] == [
+    assert [as_shown(box.value) for box in app.info] == [
         f"**Retrying in 4 s** (retry 1 of {MAX_RETRIES}) — The provider is rate limiting "
         "requests (429): Slow down."
     ]
