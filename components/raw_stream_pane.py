@@ -11,6 +11,7 @@ import streamlit as st
 
 SEGMENT_CHARS = 2000
 FLUSH_SECONDS = 0.05
+PANE_HEIGHT = 460
 
 PANE_STYLE = """
 <style>
@@ -28,7 +29,7 @@ class RawStreamPane:
 
     def __init__(self) -> None:
         st.html(PANE_STYLE)
-        self.container = st.container(key="raw-stream", height=420, border=True)
+        self.container = st.container(key="raw-stream", height=PANE_HEIGHT, border=True)
         self.segment_slot = None
         self.segment_text = ""
         self.pending: list[str] = []

@@ -15,9 +15,11 @@ from components.cases_panel import cases_panel, current_cases, expected_picker
 from components.entity_cards import entity_data
 from components.playground_state import Input, Kept, default_input, keep, restore_inputs, set_input
 from components.provider_settings import ProviderChoice, provider_settings
+from components.run_toolbar import run_toolbar, toolbar_container
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
 from components.share_box import share_box
+from components.system_prompt_box import system_prompt_box
 from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import BackgroundRun
 from iterplay.errors import LocalModelError, ShareLinkError
@@ -31,10 +33,11 @@ from iterplay.scoring import LiveScore
 from iterplay.share import SharedState, decode_state
 
 state = st.session_state
+MODEL_STARTING = "Starting the embedded model: 3 to 5 s the first time…"
 
 
 @st.cache_resource(
-    show_spinner="Starting the embedded model (about a second)…",
+    show_spinner=False,
     validate=lambda server: server.alive(),
 )
 def local_server() -> LocalModelServer:
@@ -97,12 +100,13 @@ def note_interruption(stop_pressed: bool) -> None:
         )
 
 
-def extract(view: RunView, choice: ProviderChoice, schema: SchemaState) -> None:
+def extract(view: RunView, choice: ProviderChoice, schema: SchemaState, progress) -> None:
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
     try:
-        provider = provider_config(choice)
+        with progress, st.spinner(MODEL_STARTING, show_time=True):
+            provider = provider_config(choice)
     except LocalModelError as error:
-        st.error(f"**The embedded model could not start** — {error}", icon="🚫")
+        view.status_slot.error(f"**The embedded model could not start** — {error}", icon="🚫")
         return
     log = RunLog(started=pressed)
     state[Kept.ACTIVE_RUN] = log
@@ -143,6 +147,7 @@ def page() -> None:
     if share_error := state.pop(Kept.SHARE_ERROR, None):
         st.warning(f"{share_error} The default playground is shown instead.")
     choice = provider_settings()
+    toolbar_slot = toolbar_container()
     inputs, cards_column, raw_column = st.columns([5, 4, 3], gap="medium")
     with inputs:
         st.subheader("Schema")
@@ -154,14 +159,7 @@ def page() -> None:
             on_change=keep,
             args=(Input.SOURCE_TEXT,),
         )
-        with st.expander("System prompt"):
-            st.text_area(
-                "System prompt",
-                key=Input.SYSTEM_PROMPT,
-                height=120,
-                on_change=keep,
-                args=(Input.SYSTEM_PROMPT,),
-            )
+        system_prompt_box()
         if schema.wrapper is not None:
             preview = ExtractionRequest(
                 schema.wrapper,
@@ -174,25 +172,16 @@ def page() -> None:
             )
             wrapper_panel(schema.wrapper, preview, "llama_cpp" if choice.embedded else "openai")
         blocked = schema.error or (None if state[Input.SOURCE_TEXT].strip() else "Paste some text.")
-        run_button, stop_button = st.columns(2)
-        extract_pressed = run_button.button(
-            "Extract",
-            key="extract",
-            type="primary",
-            disabled=bool(blocked),
-            help=blocked,
-            width="stretch",
-        )
-        stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
         share_box(shared_state(schema, choice))
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
-    note_interruption(stop_pressed)
+    toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line)
+    note_interruption(toolbar.stop)
     score = None
     if case is not None and schema.wrapper is not None:
         score = LiveScore(schema.wrapper, case, current_cases().rules)
     view = RunView(cards_column, raw_column, score)
-    if extract_pressed and schema.wrapper is not None:
-        extract(view, choice, schema)
+    if toolbar.extract and schema.wrapper is not None:
+        extract(view, choice, schema, toolbar.progress)
     elif state.get(Kept.ACTIVE_RUN) is not None:
         view.replay(state[Kept.ACTIVE_RUN])
     else:

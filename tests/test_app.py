@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from iterplay.request import DEFAULT_SYSTEM_PROMPT
 from iterplay.share import SharedState, encode_state
 from iterplay.testing import Reply
 
@@ -216,3 +217,23 @@ def test_inputs_survive_a_visit_to_another_page(remote_env):
     assert app.text_area(key="source_text").value == "Ann is 31."
     assert app.radio(key="provider_kind").value.startswith("Embedded")
     assert app.selectbox(key="mode_embedded").value == "md_json"
+
+
+def test_entities_can_be_shown_as_a_table_with_one_row_each(remote_env):
+    app = open_page()
+    app.button[0].click().run()
+    app.segmented_control(key="entity_view").set_value("table").run()
+    assert app.dataframe[0].value.to_dict("records") == [
+        {"#": 0, "name": "Jason", "age": 10},
+        {"#": 1, "name": "John", "age": 30},
+    ]
+    assert "st-key-entity-card-" not in html_text(app)
+
+
+def test_system_prompt_reset_brings_back_the_default(no_provider_env):
+    app = open_page()
+    assert app.button(key="reset_system_prompt").disabled
+    app.text_area(key="system_prompt").set_value("Answer in French.").run()
+    app.button(key="reset_system_prompt").click().run()
+    assert app.text_area(key="system_prompt").value == DEFAULT_SYSTEM_PROMPT
+    assert app.button(key="reset_system_prompt").disabled
