@@ -114,16 +114,31 @@ class PageBehaviour {
   }
 
   // Scrolled to the bottom by us or by the user: follow; scrolled up by the user: stay put.
+  // A wheel turned up, a key or a press on the pane (its scroll bar) says so at once: waiting
+  // for the scroll event would let the next arrival cancel the user's smooth scroll.
   follow(pane) {
     this.tuned.add(pane);
     let pinned = true;
+    let held = false;
     let followedTo = 0;
+    this.listen(pane, "wheel", (event) => {
+      if (event.deltaY < 0) pinned = false;
+    });
+    this.listen(pane, "keydown", () => {
+      pinned = false;
+    });
+    this.listen(pane, "pointerdown", () => {
+      held = true;
+    });
+    this.listen(document, "pointerup", () => {
+      held = false;
+    });
     this.listen(pane, "scroll", () => {
       const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < AT_BOTTOM_PX;
-      pinned = atBottom || pane.scrollTop >= followedTo - 1;
+      pinned = atBottom || (!held && pinned && pane.scrollTop >= followedTo - 1);
     });
     const observer = new MutationObserver(() => {
-      if (!pinned) return;
+      if (!pinned || held) return;
       pane.scrollTop = pane.scrollHeight;
       followedTo = pane.scrollTop;
     });
