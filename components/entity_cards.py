@@ -28,6 +28,8 @@ CARD_STYLE = """
   background: rgba(128, 128, 128, 0.12); padding: 0.4rem; border-radius: 0.3rem;
   margin: 0.4rem 0 0; }
 .iterplay-partial { border-style: dashed; }
+/* In a row with the cards/table toggle, the heading loses the top padding its neighbours keep. */
+.st-key-entities-header { padding-top: 0.75rem; }
 </style>
 """
 

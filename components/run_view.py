@@ -39,7 +39,7 @@ class RunView:
     def __init__(self, cards_column, raw_column, score: LiveScore | None = None) -> None:
         self.view = st.session_state.setdefault(ENTITY_VIEW_KEY, "cards")
         with cards_column:
-            with st.container(horizontal=True, vertical_alignment="bottom"):
+            with st.container(key="entities-header", horizontal=True, vertical_alignment="top"):
                 st.subheader("Entities")
                 _entity_view_toggle(self.view)
             st.html(CARD_STYLE + MARK_STYLE)
