@@ -20,6 +20,7 @@ import streamlit as st
 
 from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.entity_table import entity_table, table_row
+from components.playground_state import Input, default_input, keep
 from components.raw_stream_pane import FLUSH_SECONDS, PANE_HEIGHT, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
 from components.stats_bar import retry_notice, run_ending, stats_line
@@ -30,14 +31,14 @@ from iterplay.scoring import LiveScore
 TICK_SECONDS = 0.25
 TABLE_FLUSH_SECONDS = 0.5
 ENTITY_VIEWS = {"cards": "Cards", "table": "Table"}
-ENTITY_VIEW_KEY = "entity_view"
 
 
 class RunView:
     """Placeholders laid out once per script run, in the cards and raw-stream columns."""
 
     def __init__(self, cards_column, raw_column, score: LiveScore | None = None) -> None:
-        self.view = st.session_state.setdefault(ENTITY_VIEW_KEY, "cards")
+        default_input(Input.ENTITY_VIEW, "cards")
+        self.view = st.session_state[Input.ENTITY_VIEW]
         with cards_column:
             with st.container(key="entities-header", horizontal=True, vertical_alignment="top"):
                 st.subheader("Entities")
@@ -184,7 +185,9 @@ def _entity_view_toggle(drawn: str) -> None:
         list(ENTITY_VIEWS),
         format_func=ENTITY_VIEWS.get,
         required=True,
-        key=ENTITY_VIEW_KEY,
+        key=Input.ENTITY_VIEW,
+        on_change=keep,
+        args=(Input.ENTITY_VIEW,),
         label_visibility="collapsed",
     )
     if chosen != drawn:

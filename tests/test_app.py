@@ -237,3 +237,11 @@ def test_system_prompt_reset_brings_back_the_default(no_provider_env):
     app.button(key="reset_system_prompt").click().run()
     assert app.text_area(key="system_prompt").value == DEFAULT_SYSTEM_PROMPT
     assert app.button(key="reset_system_prompt").disabled
+
+
+def test_the_table_view_outlives_a_visit_to_another_page(no_provider_env):
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    app.segmented_control(key="entity_view").set_value("table").run()
+    app.switch_page("pages/how_it_works.py").run()
+    app.switch_page("pages/playground.py").run()
+    assert app.segmented_control(key="entity_view").value == "table"
