@@ -15,18 +15,22 @@ from typing import Any
 from iterplay.events import Entity, Invalid, Partial
 from iterplay.records import entity_data
 
+# Colours are translucent greys and reds over the page, so cards read in light and dark themes.
 CARD_STYLE = """
 <style>
-.iterplay-card { border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;
-  padding: 0.6rem 0.9rem; margin-bottom: 0.6rem; background: white; }
+.iterplay-card { border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem;
+  padding: 0.6rem 0.9rem; margin-bottom: 0.6rem; }
 .iterplay-card ul { margin: 0.2rem 0 0 0; padding-left: 1.2rem; }
 .iterplay-card li { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
-.iterplay-card .head { font-size: 0.8rem; font-style: italic; color: rgba(49, 51, 63, 0.6); }
-.iterplay-card .null { font-style: italic; color: rgba(49, 51, 63, 0.6); }
-.iterplay-invalid { border-color: #f0a0a0; background: #fff6f6; }
+.iterplay-card .head { font-size: 0.8rem; font-style: italic; opacity: 0.65; }
+.iterplay-card .null { font-style: italic; opacity: 0.65; }
+.iterplay-invalid { border-color: rgba(230, 80, 80, 0.6); background: rgba(230, 80, 80, 0.07); }
 .iterplay-invalid pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.8rem;
-  background: rgba(0, 0, 0, 0.04); padding: 0.4rem; border-radius: 0.3rem; margin: 0.4rem 0 0; }
+  background: rgba(128, 128, 128, 0.12); padding: 0.4rem; border-radius: 0.3rem;
+  margin: 0.4rem 0 0; }
 .iterplay-partial { border-style: dashed; }
+/* In a row with the cards/table toggle, the heading loses the top padding its neighbours keep. */
+.st-key-entities-header { padding-top: 0.75rem; }
 </style>
 """
 

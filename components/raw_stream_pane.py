@@ -14,6 +14,7 @@ from iterplay.limits import Limits
 
 SEGMENT_CHARS = 2000
 FLUSH_SECONDS = 0.05
+PANE_HEIGHT = 460
 
 PANE_STYLE = """
 <style>
@@ -31,7 +32,7 @@ class RawStreamPane:
 
     def __init__(self, max_chars: int) -> None:
         st.html(PANE_STYLE)
-        self.container = st.container(key="raw-stream", height=420, border=True)
+        self.container = st.container(key="raw-stream", height=PANE_HEIGHT, border=True)
         self.segment_slot = None
         self.segment_text = ""
         self.pending: list[str] = []

@@ -5,6 +5,11 @@ click or an edit never loses what arrived. Live, events are first taken (buffere
 and then drawn together: new cards first, as one HTML batch, then the card being written, the
 raw pane and the stats. Cards go out at once after a quiet spell and at most every 50 ms in a
 burst; the panes at most every 50 ms. Traffic to the browser stays linear in the stream.
+
+Entities show as cards in a scrolling list, or as one table (valid entities as rows; error cards
+stay below it), redrawn at most every half second while a run streams. The cards/table toggle
+lives in a fragment: flipping it during a run does not end the run; the page redraws in the
+other view once the run is over.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import time
 import streamlit as st
 
 from components.entity_cards import CARD_STYLE, card_html, partial_card_html
-from components.raw_stream_pane import FLUSH_SECONDS, RawStreamPane
+from components.entity_table import entity_table, table_row
+from components.playground_state import Input, default_input, keep
+from components.raw_stream_pane import FLUSH_SECONDS, PANE_HEIGHT, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
 from components.stats_bar import retry_notice, run_ending, stats_line
 from iterplay.events import Entity, Event, Invalid, Partial, Token
@@ -23,25 +30,37 @@ from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
 
 TICK_SECONDS = 0.25
+TABLE_FLUSH_SECONDS = 0.5
+ENTITY_VIEWS = {"cards": "Cards", "table": "Table"}
 
 
 class RunView:
     """Placeholders laid out once per script run, in the cards and raw-stream columns."""
 
     def __init__(self, cards_column, raw_column, score: LiveScore | None = None) -> None:
+        default_input(Input.ENTITY_VIEW, "cards")
+        self.view = st.session_state[Input.ENTITY_VIEW]
         with cards_column:
-            st.subheader("Entities")
+            with st.container(key="entities-header", horizontal=True, vertical_alignment="top"):
+                st.subheader("Entities")
+                _entity_view_toggle(self.view)
             st.html(CARD_STYLE + MARK_STYLE)
             self.status_slot = st.empty()
             self.stats_slot = st.empty()
             self.score_slot = st.empty()
-            self.cards = st.container(key="entity-cards")
-            with st.container(key="partial-card"):
-                self.partial_slot = st.empty()
+            self.table_slot = st.empty()
+            height = PANE_HEIGHT if self.view == "cards" else "content"
+            with st.container(key="entity-list", height=height):
+                self.cards = st.container(key="entity-cards")
+                with st.container(key="partial-card"):
+                    self.partial_slot = st.empty()
         with raw_column:
             st.subheader("Raw stream")
             self.raw = RawStreamPane(limits().raw_pane_chars)
             self.raw_caption = st.empty()
+        self.table_rows: list[dict] = []
+        self.table_stale = False
+        self.last_table = 0.0
         self.new_cards: list[str] = []
         self.partial: Partial | None = None
         self.partial_shown = False
@@ -62,7 +81,7 @@ class RunView:
 
     def replay(self, log: RunLog) -> None:
         for element in log.elements:
-            self.new_cards.append(self._card(element))
+            self._add_element(element)
         self.raw.add(log.raw_text)
         self.partial = log.partial
         self.panes_stale = True
@@ -75,15 +94,21 @@ class RunView:
         elif isinstance(event, Partial):
             self.partial = event
         elif isinstance(event, Entity | Invalid):
-            self.new_cards.append(self._card(event))
+            self._add_element(event)
             if self.partial is not None and self.partial.index <= event.index:
                 self.partial = None
         self.panes_stale = True
 
-    def _card(self, element: Entity | Invalid) -> str:
-        if self.score is None:
-            return card_html(element)
-        return card_html(element, mark_html(self.score.take(element), self.score.expected))
+    def _add_element(self, element: Entity | Invalid) -> None:
+        """A table row for a valid entity in the table view, else a card (scored, if scoring)."""
+        mark = None if self.score is None else self.score.take(element)
+        if self.view == "table" and isinstance(element, Entity):
+            self.table_rows.append(table_row(element))
+            self.table_stale = True
+        elif self.score is None:
+            self.new_cards.append(card_html(element))
+        else:
+            self.new_cards.append(card_html(element, mark_html(mark, self.score.expected)))
 
     def tick(self, log: RunLog) -> None:
         """Nothing arrived for a while: refresh the elapsed clock every quarter second.
@@ -104,6 +129,12 @@ class RunView:
                 st.html("".join(self.new_cards))
             self.new_cards = []
             self.last_cards = now
+        if self.table_stale and (force or now - self.last_table >= TABLE_FLUSH_SECONDS):
+            self.table_slot.dataframe(
+                entity_table(self.table_rows), hide_index=True, height=PANE_HEIGHT
+            )
+            self.table_stale = False
+            self.last_table = now
         if self.panes_stale and (force or now - self.last_panes >= FLUSH_SECONDS):
             self._draw_panes(log)
             self.panes_stale = False
@@ -145,3 +176,20 @@ class RunView:
             with self.cards:
                 st.html("".join(ghost_card_html(j, self.score.expected[j]) for j in scoring.missed))
             self.missed_drawn = True
+
+
+@st.fragment
+def _entity_view_toggle(drawn: str) -> None:
+    """Cards or table; a change redraws the page, after the run if one is going."""
+    chosen = st.segmented_control(
+        "Show entities as",
+        list(ENTITY_VIEWS),
+        format_func=ENTITY_VIEWS.get,
+        required=True,
+        key=Input.ENTITY_VIEW,
+        on_change=keep,
+        args=(Input.ENTITY_VIEW,),
+        label_visibility="collapsed",
+    )
+    if chosen != drawn:
+        st.rerun()

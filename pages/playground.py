@@ -29,9 +29,11 @@ from components.provider_settings import (
     provider_settings,
     server_settings,
 )
+from components.run_toolbar import run_toolbar, toolbar_container
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
 from components.share_box import share_box
+from components.system_prompt_box import system_prompt_box
 from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import BackgroundRun
 from iterplay.errors import ConfigError, InputError, LocalModelError, ShareLinkError
@@ -48,10 +50,11 @@ from iterplay.share import SharedState, decode_state
 from iterplay.wrapper import Wrapper
 
 state = st.session_state
+MODEL_STARTING = "Starting the embedded model: 3 to 5 s the first time…"
 
 
 @st.cache_resource(
-    show_spinner="Starting the embedded model (about a second)…",
+    show_spinner=False,
     validate=lambda server: server.alive(),
 )
 def local_server() -> LocalModelServer:
@@ -173,12 +176,15 @@ def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionR
     )
 
 
-def extract(view: RunView, choice: ProviderChoice, request: ExtractionRequest) -> None:
+def extract(view: RunView, choice: ProviderChoice, request: ExtractionRequest, progress) -> None:
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
     try:
-        provider = provider_config(choice)
+        with progress, st.spinner(MODEL_STARTING, show_time=True):
+            provider = provider_config(choice)
     except LocalModelError as error:
-        st.error(f"**The embedded model could not start** — {inert(error)}", icon="🚫")
+        view.status_slot.error(
+            f"**The embedded model could not start** — {inert(error)}", icon="🚫"
+        )
         return
     log = RunLog(started=pressed)
     state[Kept.ACTIVE_RUN] = log
@@ -216,6 +222,7 @@ def page() -> None:
         st.warning(f"{inert(share_error)} The default playground is shown instead.")
     choice = provider_settings()
     link_provider_note(choice)
+    toolbar_slot = toolbar_container()
     inputs, cards_column, raw_column = st.columns([5, 4, 3], gap="medium")
     with inputs:
         st.subheader("Schema")
@@ -228,15 +235,7 @@ def page() -> None:
             on_change=keep,
             args=(Input.SOURCE_TEXT,),
         )
-        with st.expander("System prompt"):
-            st.text_area(
-                "System prompt",
-                key=Input.SYSTEM_PROMPT,
-                height=120,
-                max_chars=bounds.text_bytes,
-                on_change=keep,
-                args=(Input.SYSTEM_PROMPT,),
-            )
+        system_prompt_box(bounds.text_bytes)
         request, blocked = None, schema.error
         if schema.wrapper is not None:
             try:
@@ -249,26 +248,17 @@ def page() -> None:
                 wrapper_panel(schema.wrapper, request, quirks)
         if not blocked and not state[Input.SOURCE_TEXT].strip():
             blocked = "Paste some text."
-        run_button, stop_button = st.columns(2)
-        extract_pressed = run_button.button(
-            "Extract",
-            key="extract",
-            type="primary",
-            disabled=bool(blocked),
-            help=inert(blocked) if blocked else None,
-            width="stretch",
-        )
-        stop_pressed = stop_button.button("Stop", key="stop", width="stretch")
         share_box(shared_state(schema, choice))
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
+    toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line)
     note_inputs_sent()
-    note_interruption(stop_pressed)
+    note_interruption(toolbar.stop)
     score = None
     if case is not None and schema.wrapper is not None:
         score = LiveScore(schema.wrapper, case, current_cases().rules)
     view = RunView(cards_column, raw_column, score)
-    if extract_pressed and request is not None and not blocked:
-        extract(view, choice, request)
+    if toolbar.extract and request is not None and not blocked:
+        extract(view, choice, request, toolbar.progress)
     elif state.get(Kept.ACTIVE_RUN) is not None:
         view.replay(state[Kept.ACTIVE_RUN])
     else:

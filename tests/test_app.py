@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from iterplay.request import DEFAULT_SYSTEM_PROMPT
 from iterplay.share import SharedState, decode_state, encode_state
 from iterplay.testing import Reply
 
@@ -249,3 +250,31 @@ def test_a_link_from_the_embedded_model_chooses_it_where_the_server_has_a_provid
     app = open_page(encode_state(SharedState(schema=USER, text="Ann", mode="md_json")))
     assert app.radio(key="provider_kind").value.startswith("Embedded")
     assert app.selectbox(key="mode_embedded").value == "md_json"
+
+
+def test_entities_can_be_shown_as_a_table_with_one_row_each(remote_env):
+    app = open_page()
+    app.button[0].click().run()
+    app.segmented_control(key="entity_view").set_value("table").run()
+    assert app.dataframe[0].value.to_dict("records") == [
+        {"#": 0, "name": "Jason", "age": 10},
+        {"#": 1, "name": "John", "age": 30},
+    ]
+    assert "st-key-entity-card-" not in html_text(app)
+
+
+def test_system_prompt_reset_brings_back_the_default(no_provider_env):
+    app = open_page()
+    assert app.button(key="reset_system_prompt").disabled
+    app.text_area(key="system_prompt").set_value("Answer in French.").run()
+    app.button(key="reset_system_prompt").click().run()
+    assert app.text_area(key="system_prompt").value == DEFAULT_SYSTEM_PROMPT
+    assert app.button(key="reset_system_prompt").disabled
+
+
+def test_the_table_view_outlives_a_visit_to_another_page(no_provider_env):
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    app.segmented_control(key="entity_view").set_value("table").run()
+    app.switch_page("pages/how_it_works.py").run()
+    app.switch_page("pages/playground.py").run()
+    assert app.segmented_control(key="entity_view").value == "table"

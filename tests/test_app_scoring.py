@@ -93,7 +93,7 @@ def test_an_expected_entity_that_does_not_validate_is_an_error_on_the_case(score
 
 def test_a_card_becomes_an_expected_entity_in_one_click(scored_env):
     app = extract(page_with_case(expected=()))
-    (picker,) = app.get("button_group")
+    (picker,) = [group for group in app.get("button_group") if group.key.startswith("add-expected")]
     picker.set_value(1).run()
     assert not app.exception
     (case,) = app.session_state["cases"].cases

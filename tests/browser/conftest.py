@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from iterplay.share import SharedState
 from iterplay.testing import Reply, ScriptedServer
 from tests.browser.harness import API_KEY, CHROMIUM, REPO, AppProcess, launch_chromium
-from tests.browser.playground_page import Playground
+from tests.browser.playground_page import USER, Playground, share_link
 
 DEFAULT_MODEL = "two-users"
 TWO_USERS = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
-VIEWPORT = {"width": 1400, "height": 900}
+VIEWPORT = {"width": 1440, "height": 900}
 
 if not Path(CHROMIUM).exists():
     _missing = f"no chromium at {CHROMIUM}; ./test.sh installs Debian's chromium"
@@ -98,8 +99,8 @@ def new_playground(request, browser, artifacts_dir) -> Iterator[Callable[[], Pla
     contexts = []
     playgrounds: list[Playground] = []
 
-    def make() -> Playground:
-        context = browser.new_context(viewport=VIEWPORT)
+    def make(color_scheme: str | None = None) -> Playground:
+        context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)
         contexts.append(context)
         playgrounds.append(Playground(context.new_page()))
         return playgrounds[-1]
@@ -121,3 +122,18 @@ def new_playground(request, browser, artifacts_dir) -> Iterator[Callable[[], Pla
 @pytest.fixture
 def playground(new_playground) -> Playground:
     return new_playground()
+
+
+@pytest.fixture
+def scenario(request, app, provider_server) -> Callable[..., str]:
+    """Scripts ``reply`` under a model named after the test; returns a share link naming it."""
+
+    def make(
+        reply: Reply, *later: Reply, text: str = "Ann is 31, Bob is 42 and Cy is 7.", **state
+    ) -> str:
+        model = f"{request.node.name}-{len(provider_server.models())}"
+        provider_server.script(model, reply, *later)
+        fields = {"schema": USER, "text": text, "model": model, "mode": "tools", **state}
+        return share_link(app.url, SharedState(**fields))
+
+    return make

@@ -16,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from iterplay.share import SharedState, encode_state
 
+USER = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
 EDITOR_IFRAME = "iframe[title='streamlit_ace.streamlit_ace']"
 ENTITY_CARDS = "[class*='st-key-entity-card-']"
 INVALID_CARDS = "[class*='st-key-invalid-card-']"
@@ -82,6 +83,20 @@ class Playground:
         self.page.frame_locator(EDITOR_IFRAME).locator(".ace_content").click()
         self.page.keyboard.press("Control+End")
         self.page.keyboard.type(text)
+
+    def editor_cell_box(self, row: int, column: int) -> dict[str, float]:
+        """The page-coordinate box of one character cell of the editor (0-based row, column)."""
+        cell = self.editor.evaluate(
+            """(element, [row, column]) => {
+                const renderer = element.env.editor.renderer;
+                const at = renderer.textToScreenCoordinates(row, column);
+                return {x: at.pageX, y: at.pageY,
+                        width: renderer.characterWidth, height: renderer.lineHeight};
+            }""",
+            [row, column],
+        )
+        frame = self.page.locator(EDITOR_IFRAME).bounding_box()
+        return {**cell, "x": cell["x"] + frame["x"], "y": cell["y"] + frame["y"]}
 
     @property
     def source_text(self) -> Locator:
@@ -190,6 +205,16 @@ class Playground:
         self.extract_button.click()
         return self.wait_for_ending()
 
+    def show_entities_as(self, label: str) -> None:
+        """Pick "Cards" or "Table" for the entities."""
+        view = self.page.get_by_role("radiogroup", name="Show entities as")
+        view.get_by_role("radio", name=label, exact=True).click()
+
+    @property
+    def entity_table(self) -> Locator:
+        """The table view (a canvas: its rows are checked with AppTest, not here)."""
+        return self.page.locator("[data-testid='stDataFrame']")
+
     @property
     def ending(self) -> Locator:
         return self.page.locator("[data-testid='stAlert']").filter(has_text=ENDING)
@@ -232,6 +257,18 @@ class Playground:
         """The raw pane's text: its segments, in order, joined."""
         segments = self.page.locator(".st-key-raw-stream [data-testid='stText']")
         return "".join(segments.all_inner_texts())
+
+    def in_viewport(self, locator: Locator) -> bool:
+        """Whether ``locator`` lies wholly inside the browser window as it is scrolled now."""
+        box = locator.bounding_box()
+        size = self.page.viewport_size
+        return (
+            box is not None
+            and box["x"] >= 0
+            and box["y"] >= 0
+            and box["x"] + box["width"] <= size["width"]
+            and box["y"] + box["height"] <= size["height"]
+        )
 
     def page_text(self) -> str:
         return self.page.locator("body").inner_text()

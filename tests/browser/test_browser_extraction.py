@@ -11,14 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from iterplay.share import SharedState
 from iterplay.testing import Piece, Reply
-from tests.browser.playground_page import share_link
+from tests.browser.playground_page import USER
 from tests.ports import open_connections
 
 pytestmark = pytest.mark.browser
 
-USER = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
 PEOPLE = [{"name": "Ann", "age": 31}, {"name": "Bob", "age": 42}, {"name": "Cy", "age": 7}]
 
 
@@ -34,21 +32,6 @@ def first_then_gate(gate: str, elements: Sequence[dict] = (PEOPLE[0], PEOPLE[1])
         pieces=(Piece(text[:first_end]), Piece(text[first_end:], after=gate)),
         channel="tool_call",
     )
-
-
-@pytest.fixture
-def scenario(request, app, provider_server):
-    """Scripts ``reply`` under a model named after the test; returns a share link naming it."""
-
-    def make(
-        reply: Reply, *later: Reply, text: str = "Ann is 31, Bob is 42 and Cy is 7.", **state
-    ) -> str:
-        model = f"{request.node.name}-{len(provider_server.models())}"
-        provider_server.script(model, reply, *later)
-        fields = {"schema": USER, "text": text, "model": model, "mode": "tools", **state}
-        return share_link(app.url, SharedState(**fields))
-
-    return make
 
 
 def test_share_link_prefills_text_schema_and_mode_and_extract_uses_them(

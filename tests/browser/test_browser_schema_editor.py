@@ -1,11 +1,19 @@
-"""The schema editor in the browser: edits apply as you type; errors show inline; JSON Schema."""
+"""The schema editor in the browser: edits apply as you type; errors show inline and in the
+gutter; JSON Schema; underscores, Enter and long lines behave as in any code editor."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.playground_page import EDITOR_IFRAME, eventually
+
 pytestmark = pytest.mark.browser
+
+INK_CONTRAST = 50
 
 
 def test_typing_a_field_updates_the_wrapper_without_an_apply_button(playground, app):
@@ -41,3 +49,55 @@ def test_json_schema_toggle_shows_generated_pydantic_and_extracts(playground, ap
         {"name": "Jason", "age": "10"},
         {"name": "John", "age": "30"},
     ]
+
+
+def ink_pixels(png: bytes) -> int:
+    """Pixels of a screenshot clearly darker than its background (its most common shade)."""
+    shades = Image.open(io.BytesIO(png)).convert("L").histogram()
+    background = shades.index(max(shades))
+    return sum(shades[: max(background - INK_CONTRAST, 0)])
+
+
+def test_underscores_are_drawn_in_the_editor(playground, app):
+    """unit_price must not read as "unit price": the underscore's cell holds dark pixels."""
+    playground.open(app.url)
+    playground.type_at_end_of_editor("    a_b: int")
+    eventually(lambda: playground.editor_text().endswith("a_b: int"))
+    cell = playground.editor_cell_box(row=6, column=5)
+    assert playground.editor_text().splitlines()[6][5] == "_"
+    inside = {**cell, "x": cell["x"] + 1, "width": cell["width"] - 2}
+    assert ink_pixels(playground.page.screenshot(clip=inside)) >= 3
+
+
+def test_enter_after_a_word_starts_a_new_line(playground, app):
+    """Autocompletion must not take the Enter key (it turned `str` + Enter into `ststr`)."""
+    playground.open(app.url)
+    playground.type_at_end_of_editor("    city: str")
+    playground.page.keyboard.press("Enter")
+    playground.page.keyboard.type("zip: int")
+    eventually(lambda: playground.editor_text().endswith("zip: int"))
+    assert playground.editor_text().endswith("    city: str\n    zip: int")
+
+
+def test_schema_error_line_is_marked_in_the_editor_gutter(playground, app):
+    playground.open(app.url)
+    playground.type_at_end_of_editor("    zip: Intt")
+    gutter_error = playground.page.frame_locator(EDITOR_IFRAME).locator(
+        ".ace_gutter-cell.ace_error"
+    )
+    expect(gutter_error).to_have_text("7")
+    for _ in "Intt":
+        playground.page.keyboard.press("Backspace")
+    playground.page.keyboard.type("int")
+    expect(gutter_error).to_have_count(0)
+
+
+def test_long_json_schema_lines_wrap_instead_of_running_off_the_editor(playground, app):
+    playground.open(app.url)
+    playground.choose_schema_kind("JSON Schema")
+    long_value = "a description long enough to run past the right edge of the editor " * 2
+    playground.type_at_end_of_editor(f'\n"{long_value}"')
+    wrapped = "element => element.env.editor.session.getScreenLength() > " + (
+        "element.env.editor.session.getLength()"
+    )
+    eventually(lambda: playground.editor.evaluate(wrapped))

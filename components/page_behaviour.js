@@ -1,0 +1,160 @@
+// What the playground's widgets cannot be asked for from Python, done in the browser page:
+// - the schema editor (streamlit-ace, in a same-origin iframe): taller lines, so that fonts
+//   with a low underscore (DejaVu Sans Mono on Linux) still draw it inside the line; no live
+//   autocompletion (its popup took Enter); the ace theme that matches the page; the schema
+//   error's line marked in the gutter. streamlit-ace hard-codes live autocompletion and has
+//   no line-height option, hence this.
+// - Ctrl/Cmd+Enter in the editor or in a text box of the page asks Python for a run.
+// - The raw stream pane and the entity list follow the stream while the user stays at the
+//   bottom, and stop following once they scroll up.
+// - The page's background colour as --iterplay-page-background, for the sticky toolbar.
+
+const EDITOR_FRAMES = "iframe[title='streamlit_ace.streamlit_ace']";
+const FOLLOWED_PANES = [".st-key-raw-stream", ".st-key-entity-list"];
+const EDITOR_LINE_HEIGHT = "1.45";
+// streamlit-ace sends an edit 200 ms after the last keystroke; a run waits until it is sent.
+const EDITOR_SETTLE_MS = 300;
+const AT_BOTTOM_PX = 24;
+const SCAN_MS = 250;
+
+let page = null;
+
+export default function (component) {
+  if (page === null) page = new PageBehaviour();
+  page.requestRun = () => component.setTriggerValue("run", Date.now());
+  page.editorMarks = component.data?.editorMarks ?? [];
+  page.scan();
+  return () => {
+    page?.stop();
+    page = null;
+  };
+}
+
+class PageBehaviour {
+  constructor() {
+    this.requestRun = null;
+    this.editorMarks = [];
+    this.lastEdit = 0;
+    this.tuned = new WeakSet();
+    this.undo = [];
+    this.listen(document, "keydown", (event) => this.onPageKey(event));
+    this.timer = setInterval(() => this.scan(), SCAN_MS);
+  }
+
+  listen(target, type, handler, capture = false) {
+    target.addEventListener(type, handler, capture);
+    this.undo.push(() => target.removeEventListener(type, handler, capture));
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.undo.forEach((undo) => undo());
+    this.requestRun = null;
+  }
+
+  runSoon(delay) {
+    setTimeout(() => this.requestRun?.(), Math.max(0, delay));
+  }
+
+  // A text area commits its value on Ctrl+Enter in its own handler, which runs before this one.
+  onPageKey(event) {
+    const target = event.target;
+    if (!isRunKey(event) || target.tagName !== "TEXTAREA") return;
+    if (target.closest("[data-testid='stMain']")) this.runSoon(0);
+  }
+
+  onEditorKey(event) {
+    if (!isRunKey(event)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    this.runSoon(this.lastEdit + EDITOR_SETTLE_MS - performance.now());
+  }
+
+  scan() {
+    const app = document.querySelector(".stApp");
+    if (app) {
+      const background = getComputedStyle(app).backgroundColor;
+      document.documentElement.style.setProperty("--iterplay-page-background", background);
+    }
+    document.querySelectorAll(EDITOR_FRAMES).forEach((frame) => {
+      const editor = frame.contentDocument?.querySelector(".ace_editor")?.env?.editor;
+      if (!editor) return;
+      if (!this.tuned.has(editor)) this.tuneEditor(editor, frame.contentDocument);
+      this.showEditorState(editor);
+    });
+    FOLLOWED_PANES.forEach((selector) => {
+      document.querySelectorAll(selector).forEach((pane) => {
+        if (!this.tuned.has(pane)) this.follow(pane);
+      });
+    });
+  }
+
+  tuneEditor(editor, frameDocument) {
+    this.tuned.add(editor);
+    editor.setOption("enableLiveAutocompletion", false);
+    // The JSON worker would replace the schema error's gutter mark with its own findings.
+    editor.session.setUseWorker(false);
+    editor.container.style.lineHeight = EDITOR_LINE_HEIGHT;
+    editor.renderer.updateFontSize();
+    const onChange = () => {
+      this.lastEdit = performance.now();
+    };
+    editor.on("change", onChange);
+    this.undo.push(() => editor.off("change", onChange));
+    this.listen(frameDocument, "keydown", (event) => this.onEditorKey(event), true);
+  }
+
+  showEditorState(editor) {
+    const theme = pageIsDark() ? "ace/theme/tomorrow_night" : "ace/theme/tomorrow";
+    if (editor.getTheme() !== theme) editor.setTheme(theme);
+    const marks = JSON.stringify(this.editorMarks);
+    if (JSON.stringify(editor.session.getAnnotations()) !== marks) {
+      editor.session.setAnnotations(JSON.parse(marks));
+    }
+  }
+
+  // Scrolled to the bottom by us or by the user: follow; scrolled up by the user: stay put.
+  // A wheel turned up, a key or a press on the pane (its scroll bar) says so at once: waiting
+  // for the scroll event would let the next arrival cancel the user's smooth scroll.
+  follow(pane) {
+    this.tuned.add(pane);
+    let pinned = true;
+    let held = false;
+    let followedTo = 0;
+    this.listen(pane, "wheel", (event) => {
+      if (event.deltaY < 0) pinned = false;
+    });
+    this.listen(pane, "keydown", () => {
+      pinned = false;
+    });
+    this.listen(pane, "pointerdown", () => {
+      held = true;
+    });
+    this.listen(document, "pointerup", () => {
+      held = false;
+    });
+    this.listen(pane, "scroll", () => {
+      const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < AT_BOTTOM_PX;
+      pinned = atBottom || (!held && pinned && pane.scrollTop >= followedTo - 1);
+    });
+    const observer = new MutationObserver(() => {
+      if (!pinned || held) return;
+      pane.scrollTop = pane.scrollHeight;
+      followedTo = pane.scrollTop;
+    });
+    observer.observe(pane, { childList: true, subtree: true, characterData: true });
+    this.undo.push(() => observer.disconnect());
+  }
+}
+
+function isRunKey(event) {
+  return event.key === "Enter" && (event.ctrlKey || event.metaKey);
+}
+
+function pageIsDark() {
+  const app = document.querySelector(".stApp");
+  const rgb = app ? getComputedStyle(app).backgroundColor.match(/\d+/g) : null;
+  if (!rgb) return false;
+  const [r, g, b] = rgb.map(Number);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
