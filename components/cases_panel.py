@@ -174,6 +174,11 @@ def _replace_case(index: int, case: Case, reseed: bool = True) -> None:
     _save(replace(cases, cases=(*cases.cases[:index], case, *cases.cases[index + 1 :])), reseed)
 
 
+def replace_cases(cases: CaseSet) -> None:
+    """Make ``cases`` the playground's cases (from a link): every editor shows them."""
+    _save(cases)
+
+
 def _save(cases: CaseSet, reseed: bool = True) -> None:
     st.session_state[Kept.CASES] = cases
     if reseed:

@@ -34,6 +34,7 @@ class Input(StrEnum):
     MODE_REMOTE = "mode_remote"
     TEMPERATURE = "temperature"
     MAX_TOKENS = "max_tokens"
+    STRICT = "strict"
     ENTITY_VIEW = "entity_view"
 
 

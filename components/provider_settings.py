@@ -33,6 +33,7 @@ from iterplay.provider import (
 from iterplay.request import MODES
 
 EMBEDDED = "Embedded (tiny local model)"
+STRICT_MODES = ("json_schema", "tools")  # the modes that send a schema OpenAI can hold strictly
 REMOTE = "OpenAI-compatible"
 SERVER_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL")
 
@@ -63,6 +64,7 @@ class ProviderChoice:
     temperature: float
     max_tokens: int
     problem: str | None = None
+    strict: bool = False  # OpenAI strict structured outputs (see ExtractionRequest.strict)
 
 
 def server_settings() -> Mapping[str, str]:
@@ -86,6 +88,7 @@ def _session_defaults(settings: Mapping[str, str]) -> None:
     default_input(Input.MODE_EMBEDDED, DEFAULT_MODES["llama_cpp"])
     default_input(Input.MODE_REMOTE, "tools")
     default_input(Input.TEMPERATURE, 0.0)
+    default_input(Input.STRICT, False)
     default_input(Input.MAX_TOKENS, min(1024, limits().max_tokens))
 
 
@@ -123,6 +126,17 @@ def provider_settings() -> ProviderChoice:
             help="How the schema reaches the model. The embedded model does best with json "
             "(schema-constrained decoding) or tools.",
         )
+        strict = False
+        if not embedded and mode in STRICT_MODES:
+            strict = st.checkbox(
+                "Strict outputs",
+                key=Input.STRICT,
+                on_change=keep,
+                args=(Input.STRICT,),
+                help="OpenAI strict structured outputs: sends the wrapper schema fixed for "
+                "strict mode (see Schema lint → Make strict) with `strict: true`. Providers "
+                "without strict mode may refuse the request.",
+            )
         temperature = st.slider(
             "Temperature",
             0.0,
@@ -144,7 +158,7 @@ def provider_settings() -> ProviderChoice:
         )
     model = MODEL_ALIAS if embedded else (endpoint.model if endpoint else "")
     return ProviderChoice(
-        embedded, endpoint, model, mode, float(temperature), int(max_tokens), problem
+        embedded, endpoint, model, mode, float(temperature), int(max_tokens), problem, strict
     )
 
 

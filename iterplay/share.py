@@ -1,9 +1,12 @@
 """Playground state <-> URL token, so a link reproduces a demo.
 
-Token: base64url (no padding) of zlib-compressed UTF-8 JSON. Never a key or a base URL: the state
-type has no field for them. A link is untrusted input, so decoding is bounded (token length,
-decompressed size, nesting depth, digits in a number) and every field is checked for its type,
-range, size and encoding; anything else is a ShareLinkError with one plain sentence.
+Token: base64url (no padding) of zlib-compressed UTF-8 JSON. Version 1 holds the inputs;
+version 2 adds ``cases``, the records of a cases file (``scoring.cases``), and is written only
+when there are cases, so every other link stays a version 1 link that older servers read.
+Never a key or a base URL: the state type has no field for them. A link is untrusted input, so
+decoding is bounded (token length, decompressed size, nesting depth, digits in a number) and
+every field is checked for its type, range, size and encoding; anything else is a
+ShareLinkError with one plain sentence.
 """
 
 from __future__ import annotations
@@ -16,17 +19,21 @@ import zlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from iterplay.errors import InputError, ShareLinkError
+from iterplay.errors import CasesError, InputError, ShareLinkError
 from iterplay.inputs import check_model_name, check_temperature, unicode_problem, utf8_size
 from iterplay.limits import Limits, limits
 from iterplay.request import MODES
+from iterplay.scoring.cases import CaseSet, read_cases, write_cases
 
-VERSION = 1
+VERSION = 1  # a link with nothing more than version 1 holds stays a version 1 link
+VERSION_WITH_CASES = 2
+VERSIONS = (VERSION, VERSION_WITH_CASES)
 SCHEMA_KINDS = ("pydantic", "json_schema")
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_CHARS = 100
 MAX_TARGETS = 64
 MAX_TARGET_CHARS = 200
+MAX_CASES = 1_000
 
 
 @dataclass(frozen=True)
@@ -41,12 +48,17 @@ class SharedState:
     model: str | None = None
     mode: str | None = None
     temperature: float | None = None
+    cases: CaseSet | None = None  # texts with their expected entities (version 2)
 
 
 def encode_state(state: SharedState, bounds: Limits | None = None) -> str:
     """The token for ``state``; a ShareLinkError says why it cannot be shared."""
     bounds = bounds or limits()
     data = {"v": VERSION, **asdict(state)}
+    del data["cases"]
+    if state.cases is not None and state.cases.cases:
+        data["v"] = VERSION_WITH_CASES
+        data["cases"] = cases_records(state.cases)
     problem = _state_problem(data, bounds)
     if problem:
         name, reason = problem
@@ -75,7 +87,7 @@ def decode_state(token: Any, bounds: Limits | None = None) -> SharedState:
     except (binascii.Error, ValueError):
         raise ShareLinkError("This share link is damaged (not valid base64).") from None
     data = _parse_json(_bounded_decompress(compressed, bounds.share_json_bytes))
-    if not isinstance(data, dict) or type(data.get("v")) is not int or data["v"] != VERSION:
+    if not isinstance(data, dict) or type(data.get("v")) is not int or data["v"] not in VERSIONS:
         raise ShareLinkError("This share link is from another version or not from iterplay.")
     problem = _state_problem(data, bounds)
     if problem:
@@ -90,7 +102,37 @@ def decode_state(token: Any, bounds: Limits | None = None) -> SharedState:
         model=data.get("model"),
         mode=data.get("mode"),
         temperature=check_temperature(data.get("temperature")),
+        cases=_cases(data.get("cases")) if data["v"] >= VERSION_WITH_CASES else None,
     )
+
+
+def cases_records(case_set: CaseSet) -> list[dict[str, Any]]:
+    """A case set as a link holds it: the records of its cases file (settings first)."""
+    return [json.loads(line) for line in write_cases(case_set).splitlines()]
+
+
+def _cases(records: Any) -> CaseSet | None:
+    """The case set of checked ``records`` (see ``_cases_problem``)."""
+    if records is None:
+        return None
+    return read_cases(json.dumps(record, ensure_ascii=False) for record in records)
+
+
+def _cases_problem(records: Any) -> str | None:
+    """Why ``records`` are not the records of a cases file, or None: read as a cases file is."""
+    if records is None:
+        return None
+    if not isinstance(records, list) or len(records) > MAX_CASES:
+        return f"it must be a list of at most {MAX_CASES:,} cases"
+    try:
+        json.dumps(records, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "it holds text that is not valid Unicode"
+    try:
+        _cases(records)
+    except CasesError as error:  # its message names a line of the file: here, a record
+        return str(error).replace("line ", "record ", 1)
+    return None
 
 
 def _bounded_decompress(compressed: bytes, max_bytes: int) -> bytes:
@@ -171,6 +213,7 @@ def _state_problem(data: dict[str, Any], bounds: Limits) -> tuple[str, str] | No
         ("model", _checked_problem(check_model_name, data.get("model"))),
         ("mode", _choice_problem(data.get("mode"), tuple(MODES), optional=True)),
         ("temperature", _checked_problem(check_temperature, data.get("temperature"))),
+        ("cases", _cases_problem(data.get("cases"))),
     )
     return next(((name, problem) for name, problem in checks if problem), None)
 

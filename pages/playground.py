@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from components.cases_panel import cases_panel, current_cases, expected_picker
+from components.cases_panel import cases_panel, current_cases, expected_picker, replace_cases
 from components.inert_text import inert
 from components.playground_state import (
     Input,
@@ -91,6 +91,8 @@ def apply_share_link() -> None:
         set_input(Input.MODE_REMOTE, shared.mode)
     if shared.temperature is not None:
         set_input(Input.TEMPERATURE, float(shared.temperature))
+    if shared.cases is not None:
+        replace_cases(shared.cases)
 
 
 def use_link_provider(model: str | None) -> None:
@@ -149,6 +151,7 @@ def shared_state(schema: SchemaState, choice: ProviderChoice) -> SharedState:
         model=None if choice.embedded else choice.model,
         mode=choice.mode,
         temperature=choice.temperature,
+        cases=current_cases(),
     )
 
 
@@ -173,6 +176,7 @@ def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionR
         system_prompt=state[Input.SYSTEM_PROMPT],
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
+        strict=choice.strict,
     )
 
 

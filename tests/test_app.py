@@ -278,3 +278,24 @@ def test_the_table_view_outlives_a_visit_to_another_page(no_provider_env):
     app.switch_page("pages/how_it_works.py").run()
     app.switch_page("pages/playground.py").run()
     assert app.segmented_control(key="entity_view").value == "table"
+
+
+def test_strict_outputs_send_the_strict_wrapper_schema(remote_env):
+    app = open_page()
+    assert not app.checkbox(key="strict").value
+    app.checkbox(key="strict").check().run()
+    app.button(key="extract").click().run()
+    assert not app.exception
+    function = remote_env.requests[-1]["tools"][0]["function"]
+    assert function["strict"] is True
+    assert function["parameters"]["additionalProperties"] is False
+
+
+def test_strict_outputs_are_offered_only_where_a_mode_can_use_them(remote_env):
+    app = open_page()
+    assert [box for box in app.checkbox if box.key == "strict"]
+    app.selectbox(key="mode_remote").select("json").run()
+    assert not [box for box in app.checkbox if box.key == "strict"]
+    app.radio(key="provider_kind").set_value(app.radio(key="provider_kind").options[0]).run()
+    assert app.radio(key="provider_kind").value.startswith("Embedded")
+    assert not [box for box in app.checkbox if box.key == "strict"]

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from iterplay.scoring import Case, CaseSet
-from iterplay.share import SharedState, encode_state
+from iterplay.share import SharedState, decode_state, encode_state
 from iterplay.testing import Reply
 from tests.apptest_page import as_shown
 from tests.test_app import PAGE, USER, html_text
@@ -98,3 +98,16 @@ def test_a_card_becomes_an_expected_entity_in_one_click(scored_env):
     assert not app.exception
     (case,) = app.session_state["cases"].cases
     assert case.expected == ({"name": "Mary", "age": 41},)
+    shared = decode_state(app.query_params["s"])
+    assert shared.cases is not None and shared.cases.cases == (case,)
+
+
+def test_a_link_carries_the_cases_and_the_run_is_scored_against_them(scored_env):
+    link = SharedState(
+        schema=USER, text=TEXT, model="scored", cases=CaseSet((Case(TEXT, EXPECTED),))
+    )
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.query_params["s"] = encode_state(link)
+    app = extract(app.run())
+    assert not app.exception
+    assert marks(app) == ["correct", "partial", "invented"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from dataclasses import replace
 
 import pytest
 
 from iterplay.errors import ShareLinkError
 from iterplay.limits import limits
+from iterplay.scoring import Case, CaseSet, FieldRule
+from iterplay.scoring.fields import Compare
 from iterplay.share import SharedState, decode_state, encode_state
 
 STATE = SharedState(
@@ -44,6 +47,40 @@ def test_token_is_unpadded_base64url_of_zlib_json_in_the_design_format():
     }  # fmt: skip
 
 
+CASES = CaseSet(
+    (
+        Case("Jason is 10.", ({"name": "Jason", "age": 10},), id="one"),
+        Case("Nobody here."),
+    ),
+    {"age": FieldRule(Compare.TOLERANCE, 0.5)},
+)
+
+
+def token_data(token: str) -> dict:
+    return json.loads(zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))))
+
+
+def test_a_link_with_cases_is_version_2_and_round_trips_them_with_their_rules():
+    with_cases = replace(STATE, cases=CASES)
+    token = encode_state(with_cases)
+    assert token_data(token)["v"] == 2
+    assert token_data(token)["cases"][0] == {"settings": {"fields": {"age": {
+        "compare": "tolerance", "tolerance": 0.5}}}}  # fmt: skip
+    assert decode_state(token) == with_cases
+
+
+def test_a_link_without_cases_stays_version_1():
+    assert token_data(encode_state(replace(STATE, cases=CaseSet(())))) == token_data(
+        encode_state(STATE)
+    )
+    assert token_data(encode_state(STATE))["v"] == 1
+
+
+def test_a_version_1_link_ignores_a_cases_field():
+    token = raw_token({"v": 1, "schema": "x", "cases": [{"text": "a"}]})
+    assert decode_state(token).cases is None
+
+
 def test_token_never_carries_a_key_or_base_url():
     data = json.loads(zlib.decompress(base64.urlsafe_b64decode(encode_state(STATE) + "==")))
     assert not {"api_key", "base_url", "key"} & set(data)
@@ -55,7 +92,11 @@ def test_token_never_carries_a_key_or_base_url():
         ("not base64 at all!!", "damaged"),
         (base64.urlsafe_b64encode(b"plain").decode(), "does not decompress"),
         (raw_token(["a list"]), "another version"),
-        (raw_token({"v": 2, "schema": "x"}), "another version"),
+        (raw_token({"v": 3, "schema": "x"}), "another version"),
+        (raw_token({"v": 2, "schema": "x", "cases": {"text": "a"}}), "'cases'"),
+        (raw_token({"v": 2, "schema": "x", "cases": [{"expected": []}]}), "record 1: 'text'"),
+        (raw_token({"v": 2, "schema": "x", "cases": [{"text": "a", "expected": [1]}]}), "'cases'"),
+        (raw_token({"v": 2, "schema": "x", "cases": [{"text": "\ud800"}]}), "not valid Unicode"),
         (raw_token({"v": 1, "schema": 3}), "'schema'"),
         (raw_token({"v": 1, "schema": "x", "schema_kind": "yaml"}), "'schema_kind'"),
         (raw_token({"v": 1, "schema": "x", "target": [1]}), "'target'"),
