@@ -266,3 +266,28 @@ def test_the_ascii_fast_path_normalizes_as_unicode_does(text):
     from iterplay.scoring.fields import _normalize_unicode
 
     assert normalize_text(text) == _normalize_unicode(text)
+
+
+class SolverOnly(Scorer):
+    """The scorer without its shortcut: every assignment solved by linear_sum_assignment."""
+
+    def _clear_best_pairs(self, rows):
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(people, max_size=8), st.lists(people, max_size=8))
+def test_the_shortcut_for_clear_pairs_gives_the_solvers_figures_and_marks(extracted, expected):
+    checked = check_case(Case("t", tuple(expected)), USERS)
+    scorers = [
+        kind(ExpectedIndex(comparer_for(USERS), checked.entries)) for kind in (Scorer, SolverOnly)
+    ]
+    for data in extracted:
+        for scorer in scorers:
+            scorer.add(entry_of(USERS.element_adapter.validate_python(data), USERS))
+        fast, solved = (scorer.scoring() for scorer in scorers)
+        assert (fast.counts, fast.verdicts, fast.missed) == (
+            solved.counts,
+            solved.verdicts,
+            solved.missed,
+        )
