@@ -7,7 +7,7 @@ model at temperature 0, for every mode, over the case files in ``benchmarks/case
 schemas: people, products, events, and companies with a nested address; 41 texts). Prints
 micro-averaged precision, recall and F1 per mode, overall and per schema, and the seconds each
 mode took. The mode with the best overall F1 is the embedded provider's default
-(``iterplay.provider.default_mode``); the table is quoted in docs/benchmarks.md.
+(``iterplay.run_settings.default_mode``); the table is quoted in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -20,8 +20,6 @@ from iterplay.errors import InputError
 from iterplay.limits import limits
 from iterplay.local_model import MODEL_ALIAS
 from iterplay.provider import (
-    DEFAULT_MODES,
-    DEFAULT_OPENAI_MODEL,
     OPENAI_BASE_URL,
     ProviderConfig,
     configured_endpoint,
@@ -31,6 +29,13 @@ from iterplay.provider import (
     server_base_url,
 )
 from iterplay.request import MODES
+from iterplay.run_settings import (
+    EMBEDDED_QUIRKS,
+    REMOTE_QUIRKS,
+    default_mode,
+    default_model,
+    quirks_for,
+)
 
 EMBEDDED = "Embedded (tiny local model)"
 STRICT_MODES = ("json_schema", "tools")  # the modes that send a schema OpenAI can hold strictly
@@ -66,6 +71,10 @@ class ProviderChoice:
     problem: str | None = None
     strict: bool = False  # OpenAI strict structured outputs (see ExtractionRequest.strict)
 
+    @property
+    def quirks(self) -> str:
+        return quirks_for(self.embedded)
+
 
 def server_settings() -> Mapping[str, str]:
     """Provider defaults from the environment, overridden by Streamlit secrets if present."""
@@ -84,9 +93,9 @@ def _session_defaults(settings: Mapping[str, str]) -> None:
     remote_configured = bool(settings.get("OPENAI_BASE_URL") or settings.get("OPENAI_API_KEY"))
     default_input(Input.PROVIDER_KIND, REMOTE if remote_configured else EMBEDDED)
     default_input(Input.BASE_URL, settings.get("OPENAI_BASE_URL", OPENAI_BASE_URL))
-    default_input(Input.MODEL_NAME, settings.get("ITERPLAY_MODEL", DEFAULT_OPENAI_MODEL))
-    default_input(Input.MODE_EMBEDDED, DEFAULT_MODES["llama_cpp"])
-    default_input(Input.MODE_REMOTE, "tools")
+    default_input(Input.MODEL_NAME, default_model(settings))
+    default_input(Input.MODE_EMBEDDED, default_mode(EMBEDDED_QUIRKS))
+    default_input(Input.MODE_REMOTE, default_mode(REMOTE_QUIRKS))
     default_input(Input.TEMPERATURE, 0.0)
     default_input(Input.STRICT, False)
     default_input(Input.MAX_TOKENS, min(1024, limits().max_tokens))

@@ -20,6 +20,7 @@ from components.schema_lint import schema_lint
 from iterplay.errors import SchemaError
 from iterplay.examples import SCHEMA_EXAMPLES
 from iterplay.schema import LoadedSchema, load_schema
+from iterplay.schema.targets import TargetChoice, choose_targets
 from iterplay.schema_kind import SchemaConversion, convert_schema, guess_schema_kind, other_kind
 from iterplay.wrapper import Wrapper, build_wrapper
 
@@ -197,22 +198,26 @@ def _line_in_editor(error: SchemaError) -> int | None:
 
 
 def _target_picker(schema: LoadedSchema) -> tuple[str, ...]:
-    """One root: it is the target. Several: a picker, all of them (a union) by default.
+    """One root: it is the target. Otherwise a picker whose default is what the CLI would
+    extract (``choose_targets``: all the roots, a union; none when there is no root).
 
     The choice is kept apart from the picker widget, so it outlives a page change and carries
     over to a picker for other roots where the names still exist.
     """
-    names = list(schema.roots) or list(schema.models)[-1:]
-    if len(names) == 1:
-        return (names[0],)
+    try:
+        default = choose_targets(schema)
+    except SchemaError as error:  # no root model: the user chooses
+        default = TargetChoice((), str(error))
+    if len(default.names) == 1:
+        return default.names
     kept = st.session_state.get(Kept.TARGETS) or []
-    default = [name for name in kept if name in schema.models] or names
     chosen = st.multiselect(
         "Target models",
         list(schema.models),
-        default=default,
-        key=f"targets_{'_'.join(names)}",
-        help="Several targets make the wrapper hold list[Union[...]].",
+        default=[name for name in kept if name in schema.models] or list(default.names),
+        key=f"targets_{'_'.join(default.names or schema.models)}",
+        help="Several targets make the wrapper hold list[Union[...]]. By default, all the root "
+        "models (those no other model uses), as `iterplay extract` does without --target.",
     )
     st.session_state[Kept.TARGETS] = chosen
     return tuple(chosen)

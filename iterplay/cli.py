@@ -31,7 +31,7 @@ from iterplay.inputs import unicode_problem
 from iterplay.limits import Limits, limits
 from iterplay.lint import LINT_PROVIDERS
 from iterplay.lint_command import LINT_EPILOG
-from iterplay.provider import ProviderConfig, configured_endpoint, default_mode
+from iterplay.provider import ProviderConfig, configured_endpoint, mode_for
 from iterplay.records import error_record, event_record
 from iterplay.request import MODES, ExtractionRequest
 
@@ -228,7 +228,7 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
             wrapper=wrapper,
             text=text,
             model=provider.model,
-            mode=args.mode or default_mode(provider),
+            mode=args.mode or mode_for(provider),
             temperature=args.temperature,
             max_tokens=args.max_tokens,
             strict=args.strict,
@@ -260,7 +260,8 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
 
 
 def _load_wrapper(schema_path: Path, target: str | None):
-    from iterplay.schema import load_schema, select_targets
+    from iterplay.schema import load_schema
+    from iterplay.schema.targets import choose_targets
     from iterplay.wrapper import build_wrapper
 
     kind = "json_schema" if schema_path.suffix.lower() == ".json" else "pydantic"
@@ -268,7 +269,10 @@ def _load_wrapper(schema_path: Path, target: str | None):
     for note in schema.notes:
         print(f"note: {note}", file=sys.stderr)
     names = [name.strip() for name in target.split(",") if name.strip()] if target else None
-    return schema, build_wrapper(select_targets(schema, names))
+    chosen = choose_targets(schema, names)
+    if chosen.note:
+        print(f"note: {chosen.note} (--target)", file=sys.stderr)
+    return schema, build_wrapper([schema.models[name] for name in chosen.names])
 
 
 def _start_recording(

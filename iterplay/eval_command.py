@@ -22,7 +22,7 @@ from iterplay.errors import (
 )
 from iterplay.evaluation import EvalReport, EvalSettings, evaluate
 from iterplay.limits import limits
-from iterplay.provider import default_mode
+from iterplay.provider import mode_for
 from iterplay.records import error_record
 from iterplay.scoring import CaseSet, check_case, read_cases
 
@@ -56,7 +56,7 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
         output.write(error_record(FailureKind.INPUT, str(error)))
         return EXIT_ERROR
     settings = EvalSettings(
-        mode=args.mode or default_mode(provider),
+        mode=args.mode or mode_for(provider),
         temperature=args.temperature,
         max_tokens=args.max_tokens,
         repeat=args.repeat,

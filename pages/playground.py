@@ -248,8 +248,7 @@ def page() -> None:
                 blocked = str(error)
                 st.error(inert(blocked), icon="🚫")
             else:
-                quirks = "llama_cpp" if choice.embedded else "openai"
-                wrapper_panel(schema.wrapper, request, quirks)
+                wrapper_panel(schema.wrapper, request, choice.quirks)
         if not blocked and not state[Input.SOURCE_TEXT].strip():
             blocked = "Paste some text."
         share_box(shared_state(schema, choice))

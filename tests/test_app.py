@@ -299,3 +299,30 @@ def test_strict_outputs_are_offered_only_where_a_mode_can_use_them(remote_env):
     app.radio(key="provider_kind").set_value(app.radio(key="provider_kind").options[0]).run()
     assert app.radio(key="provider_kind").value.startswith("Embedded")
     assert not [box for box in app.checkbox if box.key == "strict"]
+
+
+TWO_ROOTS = """from pydantic import BaseModel
+
+
+class User(BaseModel):
+    name: str
+    age: int
+
+
+class Product(BaseModel):
+    title: str
+    price: float
+"""
+
+
+def test_several_roots_default_to_what_the_cli_extracts(remote_env):
+    from iterplay.schema import load_schema
+    from iterplay.schema.targets import choose_targets
+
+    link = SharedState(schema=TWO_ROOTS, text="Ann is 3. A lamp, 9 EUR.", model="two-users")
+    app = open_page(encode_state(link))
+    (picker,) = app.multiselect
+    assert tuple(picker.value) == choose_targets(load_schema(TWO_ROOTS, "pydantic")).names
+    assert picker.value == ["User", "Product"]
+    app.button(key="extract").click().run()
+    assert remote_env.requests[-1]["tools"][0]["function"]["name"] == "IterableUserOrProduct"

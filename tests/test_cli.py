@@ -295,6 +295,18 @@ def test_two_targets_give_a_union_of_both_models(server, files):
     assert server.requests[-1]["tools"][0]["function"]["name"] == "IterableUserOrProduct"
 
 
+def test_several_roots_without_target_extract_all_of_them_as_the_playground_does(server, files):
+    mixed = '{"tasks": [' + JASON + ', {"title": "Lamp", "price": 9.5}]}'
+    server.script("all-roots", Reply.from_text(mixed, channel="tool_call"))
+    schema = str(files["user_and_product.py"])
+
+    run = extract_from(server, files, "all-roots", "--schema", schema)
+
+    assert run.status == 0
+    assert server.requests[-1]["tools"][0]["function"]["name"] == "IterableUserOrProduct"
+    assert "note: several root models (User, Product): extracting all of them" in run.stderr
+
+
 def test_broken_schema_is_an_error_line_with_the_line_number(server, files):
     requests_before = len(server.requests)
 

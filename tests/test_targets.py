@@ -8,6 +8,7 @@ import pytest
 
 from iterplay.errors import SchemaError
 from iterplay.schema import load_schema, select_targets
+from iterplay.schema.targets import TargetChoice, choose_targets
 
 
 def load(source: str):
@@ -93,9 +94,17 @@ def test_root_model_over_a_list_stands_for_its_item():
     assert schema.roots == ("User",)
 
 
-def test_several_roots_without_a_choice_is_an_error_listing_them():
-    with pytest.raises(SchemaError, match=r"several root models \(Person, Company\)"):
-        select_targets(load(TWO_ROOTS))
+def test_several_roots_without_a_choice_are_all_extracted_and_the_note_says_so():
+    schema = load(TWO_ROOTS)
+    chosen = choose_targets(schema)
+    assert chosen.names == ("Person", "Company")
+    assert "several root models (Person, Company)" in chosen.note
+    assert select_targets(schema) == (schema.models["Person"], schema.models["Company"])
+
+
+def test_a_single_root_or_a_choice_needs_no_note():
+    assert choose_targets(load(USER_WITH_ADDRESS)).note is None
+    assert choose_targets(load(TWO_ROOTS), ["Company"]) == TargetChoice(("Company",))
 
 
 def test_chosen_targets_are_returned_in_the_given_order():

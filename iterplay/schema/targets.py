@@ -14,6 +14,7 @@ shapes are read the way a user means them rather than literally:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, RootModel
@@ -41,12 +42,18 @@ def find_roots(models: dict[str, type[BaseModel]]) -> tuple[str, ...]:
     return tuple(roots)
 
 
-def select_targets(
-    schema: LoadedSchema, names: Sequence[str] | None = None
-) -> tuple[type[BaseModel], ...]:
-    """The models to extract: the named ones in the given order, else the single root.
+@dataclass(frozen=True)
+class TargetChoice:
+    """The models a run extracts, and what to tell the user when the rule chose them."""
 
-    An empty ``names`` means no choice was made, like ``None``.
+    names: tuple[str, ...]
+    note: str | None = None
+
+
+def choose_targets(schema: LoadedSchema, names: Sequence[str] | None = None) -> TargetChoice:
+    """The one rule for the CLI and the playground: the named models in the given order, else
+    the root models (one: it; several: all of them, which makes the wrapper a union). An empty
+    ``names`` means no choice was made, like ``None``. With no root, the user must choose.
     """
     if names:
         unknown = [name for name in names if name not in schema.models]
@@ -54,14 +61,25 @@ def select_targets(
             raise SchemaError(
                 f"unknown target '{unknown[0]}'; the schema defines {', '.join(schema.models)}"
             )
-        return tuple(schema.models[name] for name in names)
+        return TargetChoice(tuple(names))
     if len(schema.roots) == 1:
-        return (schema.models[schema.roots[0]],)
+        return TargetChoice(schema.roots)
     if not schema.roots:
         raise SchemaError(
             "every model is used by another model, so there is no root model: choose a target"
         )
-    raise SchemaError(f"several root models ({', '.join(schema.roots)}): choose a target")
+    return TargetChoice(
+        schema.roots,
+        f"several root models ({', '.join(schema.roots)}): extracting all of them (the wrapper "
+        "holds a union of them); choose targets to narrow it",
+    )
+
+
+def select_targets(
+    schema: LoadedSchema, names: Sequence[str] | None = None
+) -> tuple[type[BaseModel], ...]:
+    """The models ``choose_targets`` names."""
+    return tuple(schema.models[name] for name in choose_targets(schema, names).names)
 
 
 def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
