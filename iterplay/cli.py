@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--text", required=True, metavar="FILE|-", help="the source text, or - for standard input"
     )
     extract.add_argument(
-        "--target", metavar="NAME[,NAME]", help="model(s) to extract; default: the one root model"
+        "--target",
+        metavar="NAME[,NAME]",
+        help="model(s) to extract; default: the root model(s), several as a union",
     )
     _add_provider_options(extract)
     extract.add_argument(
