@@ -350,11 +350,12 @@ class Scorer:
         self._shared: list[dict[int, int]] = []
         self._exact: dict[int, int] = {}  # element -> expected, step 1
         self._exact_taken: set[int] = set()
+        self._free = set(range(len(index.expected)))  # expected entries step 1 left unpaired
         # Marks that no later element can change (step 1 pairs, invalid elements); None for the
         # rest, which step 2 decides each time figures are asked for.
         self._settled: list[Verdict | None] = []
         self._residual: list[int] = []
-        self._differences: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._pair_verdicts: dict[tuple[int, int], Verdict] = {}
         self._order_keys: dict[int, str] = {}  # residual element -> its place in the matrix
         # residual element -> the free expected entry it shares strictly most fields with
         # (None: shares none; _TIED: no single one); recomputed once that entry is taken.
@@ -395,6 +396,7 @@ class Scorer:
             self._shared.append({expected: self._width})
         self._exact[position] = expected
         self._exact_taken.add(expected)
+        self._free.discard(expected)
         verdict = Verdict(Mark.CORRECT, expected)
         self._settled.append(verdict)
         return verdict
@@ -409,24 +411,23 @@ class Scorer:
             if expected is None:
                 verdicts[position] = _INVENTED
                 continue
-            differing = self._differing_pair(position, expected)
+            verdict = self._pair_verdict(position, expected)
             for name in self._comparer.field_names:
-                if name not in differing:
+                if name not in verdict.differing:
                     fields[name] += 1
-            mark = Mark.PARTIAL if differing else Mark.CORRECT
-            verdicts[position] = Verdict(mark, expected, differing)
+            verdicts[position] = verdict
         correct = len(self._exact) + sum(
             verdicts[position].mark is Mark.CORRECT
             for position in pairs  # type: ignore[union-attr]
         )
         counts = Counts(len(self._elements), len(self._expected), correct, fields)
-        paired = self._exact_taken | set(pairs.values())
-        missed = tuple(j for j in range(len(self._expected)) if j not in paired)
+        paired = set(pairs.values())
+        missed = tuple(sorted(j for j in self._free if j not in paired))
         return Scoring(counts, tuple(verdicts), missed)  # type: ignore[arg-type]
 
     def _assign_the_rest(self) -> dict[int, int]:
         rows = list(self._residual)
-        columns = [j for j in range(len(self._expected)) if j not in self._exact_taken]
+        columns = sorted(self._free)
         if not rows or not columns:
             return {}
         clear = self._clear_best_pairs(rows)
@@ -469,14 +470,18 @@ class Scorer:
                 wanted.add(best)
         return pairs
 
-    def _differing_pair(self, position: int, expected: int) -> tuple[str, ...]:
-        """The fields in which element and expected entry differ; asked again on every redraw."""
+    def _pair_verdict(self, position: int, expected: int) -> Verdict:
+        """The mark of an element paired with an expected entry; kept, as it is asked again
+        every time figures are (the same pairs, mostly)."""
         key = (position, expected)
-        if key not in self._differences:
+        verdict = self._pair_verdicts.get(key)
+        if verdict is None:
             entry = self._elements[position]
             assert entry is not None
-            self._differences[key] = self._differing(entry, self._expected[expected])
-        return self._differences[key]
+            differing = self._differing(entry, self._expected[expected])
+            mark = Mark.PARTIAL if differing else Mark.CORRECT
+            verdict = self._pair_verdicts[key] = Verdict(mark, expected, differing)
+        return verdict
 
     def _differing(self, entry: Entry, expected: Entry) -> tuple[str, ...]:
         equal = set(self._comparer.equal_fields(entry, expected))
