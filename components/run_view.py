@@ -15,6 +15,7 @@ other view once the run is over.
 from __future__ import annotations
 
 import time
+from typing import assert_never
 
 import streamlit as st
 
@@ -24,7 +25,7 @@ from components.playground_state import Input, default_input, keep
 from components.raw_stream_pane import FLUSH_SECONDS, PANE_HEIGHT, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
 from components.stats_bar import retry_notice, run_ending, stats_line
-from iterplay.events import Entity, Event, Invalid, Partial, Token
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.limits import limits
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
@@ -89,14 +90,19 @@ class RunView:
 
     def take(self, event: Event) -> None:
         """Buffer one event for the next ``draw``."""
-        if isinstance(event, Token):
-            self.raw.add(event.text)
-        elif isinstance(event, Partial):
-            self.partial = event
-        elif isinstance(event, Entity | Invalid):
-            self._add_element(event)
-            if self.partial is not None and self.partial.index <= event.index:
-                self.partial = None
+        match event:
+            case Token():
+                self.raw.add(event.text)
+            case Partial():
+                self.partial = event
+            case Entity() | Invalid():
+                self._add_element(event)
+                if self.partial is not None and self.partial.index <= event.index:
+                    self.partial = None
+            case Retrying() | Finished() | Failed():
+                pass  # drawn from the run log: the retry notice, the ending, the stats
+            case _:
+                assert_never(event)
         self.panes_stale = True
 
     def _add_element(self, element: Entity | Invalid) -> None:

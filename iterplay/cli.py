@@ -13,8 +13,9 @@ import os
 import signal
 import stat
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, assert_never
 
 from iterplay.errors import (
     ConfigError,
@@ -25,7 +26,7 @@ from iterplay.errors import (
     LocalModelError,
     SchemaError,
 )
-from iterplay.events import Finished, Partial, Retrying, Token
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.history import History, RunInputs, RunRecorder, recorded
 from iterplay.inputs import unicode_problem
 from iterplay.limits import Limits, limits
@@ -34,6 +35,7 @@ from iterplay.lint_command import LINT_EPILOG
 from iterplay.provider import ProviderConfig, configured_endpoint, mode_for
 from iterplay.records import error_record, event_record
 from iterplay.request import MODES, ExtractionRequest
+from iterplay.run_file import RunFileRecorder, write_run_file
 
 if TYPE_CHECKING:
     from iterplay.schema import LoadedSchema
@@ -45,10 +47,13 @@ EXIT_ERROR = 2
 
 EXTRACT_EPILOG = """\
 output: JSON Lines on stdout, flushed per event:
-  {"type": "entity", "index": 0, "data": {...}, "t": 0.41}
-  {"type": "invalid", "index": 1, "raw": "...", "errors": [{"loc": [...], "msg": "..."}], "t": ...}
+  {"type": "entity", "index": 0, "data": {...}, "span": [11, 39], "t": 0.41}
+  {"type": "invalid", "index": 1, "raw": "...", "errors": [{"loc": [...], "msg": "..."}],
+   "span": [41, 60], "t": ...}
   and one last line: {"type": "done", "complete": true, ...} or {"type": "error", ...}
+  span: the element's [start, end) character offsets in the raw text (the token texts joined).
 exit status: 0 for a complete stream, 1 for a truncated or cut one, 2 for an error.
+--save RUN.json also writes the whole run to a run file: iterplay replay RUN.json replays it.
 
 provider: --base-url/--api-key, else OPENAI_BASE_URL/OPENAI_API_KEY; with neither, the embedded
 SmolLM2-135M model is started on 127.0.0.1 (a tiny model: fine for simple schemas).
@@ -68,6 +73,19 @@ output: a table (per case, per field, overall), or with --json one report object
   {"overall": {"precision", "recall", "f1", "tp", "fp", "fn"}, "fields": {...}, "cases": [...],
    "runs": N}
 exit status: 0; 1 when F1 is below --min-f1; 2 on an error (one {"type": "error"} line).
+"""
+
+
+REPLAY_EPILOG = """\
+output: the JSON Lines of extract (same lines, same times), then exit status as extract's.
+A run recorded with one schema can be validated against another (--schema): the entity and
+invalid lines are those the new schema gives for the same stream.
+
+examples:
+  iterplay extract --schema user.py --text people.txt --save run.json
+  iterplay replay run.json --speed 0
+  iterplay replay run.json --schema user_with_max_age.py
+  iterplay replay 12                      # run 12 of iterplay history
 """
 
 
@@ -107,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extract.add_argument(
         "--no-history", action="store_true", help="do not record this run in the history"
+    )
+    extract.add_argument(
+        "--save",
+        type=Path,
+        metavar="RUN.json",
+        help="also write the whole run to a run file, to replay later (docs/run-files.md)",
     )
     extract.add_argument(
         "--strict",
@@ -161,6 +185,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode", choices=list(MODES), help="only the rules that apply in this mode (default: all)"
     )
     lint.add_argument("--json", action="store_true", help="a JSON list of findings on stdout")
+    replay = commands.add_parser(
+        "replay",
+        help="replay a recorded run offline: a run file or a run of the history",
+        description="Run the splitter and validation again on the chunks a run recorded, at "
+        "their recorded pace, and print the JSON Lines extract printed. No model, no network.",
+        epilog=REPLAY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    replay.add_argument(
+        "source", metavar="RUN.json|HISTORY_ID", help="a run file (extract --save), or a run id"
+    )
+    replay.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="X times the recorded pace (default: 1); 0 replays at once",
+    )
+    replay.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="validate against this schema (.py or .json) instead of the recorded one",
+    )
+    replay.add_argument(
+        "--events", action="store_true", help="also print token, partial and retrying events"
+    )
     serve = commands.add_parser(
         "serve-model",
         help="serve the embedded model as an OpenAI-compatible API in the foreground",
@@ -214,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_lint(args, JsonLines(sys.stdout))
     try:
+        if args.command == "replay":
+            from iterplay.replay_command import run_replay
+
+            return run_replay(args, JsonLines(sys.stdout))
         return extract(args, JsonLines(sys.stdout))
     except BrokenPipeError:
         # The reader left (``| head``): stop the run quietly, as Unix tools do.
@@ -223,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def extract(args: argparse.Namespace, output: JsonLines) -> int:
     try:
+        if args.save:
+            _check_save_path(args.save)
         schema, wrapper = _load_wrapper(args.schema, args.target)
         text = read_input(args.text, limits().text_bytes, "text")
         provider = _provider(args)
@@ -249,32 +306,85 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
         return EXIT_ERROR
     from iterplay.run import run_extraction  # the OpenAI SDK: loaded only once inputs are good
 
-    status = EXIT_ERROR
     recorder = None if args.no_history else _start_recording(schema, wrapper, provider, request)
-    events = run_extraction(provider, request, partials=args.events)
-    for event in recorded(events, recorder, wrapper):
-        if isinstance(event, Token | Partial | Retrying) and not args.events:
-            continue
-        output.write(event_record(event, wrapper))
-        if isinstance(event, Finished):
-            status = EXIT_COMPLETE if event.complete else EXIT_INCOMPLETE
-    return status  # EXIT_ERROR unless the run Finished: it ended with Failed
+    run_file = RunFileRecorder(schema, request, provider) if args.save else None
+    events = recorded(run_extraction(provider, request, partials=args.events), recorder)
+    try:
+        return write_events(_saved(events, run_file), output, all_events=args.events)
+    finally:
+        if run_file is not None:
+            _save(run_file, args.save)
+
+
+def _saved(events: Iterable[Event], run_file: RunFileRecorder | None) -> Iterator[Event]:
+    """Pass a run's events through, adding each to the run file (with ``--save``)."""
+    for event in events:
+        if run_file is not None:
+            run_file.add(event)
+        yield event
+
+
+def _check_save_path(path: Path) -> None:
+    """Refuse a run file path that cannot be written before the run, not after it."""
+    folder = path.parent
+    if path.is_dir():
+        raise InputError(f"--save {path}: that is a folder; give a file name such as run.json.")
+    if not folder.is_dir():
+        raise InputError(f"--save {path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"--save {path}: the folder {folder} cannot be written to.")
+
+
+def _save(run_file: RunFileRecorder, path: Path) -> None:
+    """Write the run file; the run's lines are printed already, so a failure is a note."""
+    try:
+        write_run_file(path, run_file.run_file("the run was interrupted before it ended"))
+    except OSError as error:
+        print(f"iterplay: the run file {path} could not be written ({error})", file=sys.stderr)
+
+
+def write_events(events: Iterable[Event], output: JsonLines, *, all_events: bool) -> int:
+    """Print a run's events as JSON Lines; the exit status its last event calls for.
+
+    Token, partial and retrying lines only with ``all_events`` (``--events``).
+    """
+    status = EXIT_ERROR  # unless the run Finished: it ended with Failed
+    for event in events:
+        match event:
+            case Token() | Partial() | Retrying():
+                if all_events:
+                    output.write(event_record(event))
+            case Entity() | Invalid() | Failed():
+                output.write(event_record(event))
+            case Finished():
+                output.write(event_record(event))
+                status = EXIT_COMPLETE if event.complete else EXIT_INCOMPLETE
+            case _:
+                assert_never(event)
+    return status
 
 
 def _load_wrapper(schema_path: Path, target: str | None):
-    from iterplay.schema import load_schema
     from iterplay.schema.targets import choose_targets
     from iterplay.wrapper import build_wrapper
 
-    kind = "json_schema" if schema_path.suffix.lower() == ".json" else "pydantic"
-    schema = load_schema(read_input(str(schema_path), limits().schema_bytes, "schema"), kind)
-    for note in schema.notes:
-        print(f"note: {note}", file=sys.stderr)
+    schema = read_schema(schema_path)
     names = [name.strip() for name in target.split(",") if name.strip()] if target else None
     chosen = choose_targets(schema, names)
     if chosen.note:
         print(f"note: {chosen.note} (--target)", file=sys.stderr)
     return schema, build_wrapper([schema.models[name] for name in chosen.names])
+
+
+def read_schema(schema_path: Path) -> LoadedSchema:
+    """The schema in a file: JSON Schema for ``.json``, pydantic source otherwise."""
+    from iterplay.schema import load_schema
+
+    kind = "json_schema" if schema_path.suffix.lower() == ".json" else "pydantic"
+    schema = load_schema(read_input(str(schema_path), limits().schema_bytes, "schema"), kind)
+    for note in schema.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return schema
 
 
 def _start_recording(
@@ -309,18 +419,20 @@ def read_input(source: str, max_bytes: int, what: str) -> str:
     is refused before a byte is read, so nothing blocks. Every problem is an InputError.
     """
     name = "Standard input" if source == "-" else source
+    limit_name = what.replace("_", " ")
     data = sys.stdin.buffer.read(max_bytes + 1) if source == "-" else _read_file(source, max_bytes)
     if len(data) > max_bytes:
         variable = Limits.variable(f"{what}_bytes")
         raise InputError(
-            f"{name} is larger than the {what} limit of {max_bytes:,} bytes (set by {variable})."
+            f"{name} is larger than the {limit_name} limit of {max_bytes:,} bytes "
+            f"(set by {variable})."
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
             f"{name} is not UTF-8 text (byte {error.start + 1:,} cannot be decoded); "
-            f"save the {what} as UTF-8."
+            f"save the {limit_name} as UTF-8."
         ) from None
 
 

@@ -29,6 +29,7 @@ class FailureKind(StrEnum):
     INPUT = "input"
     LOCAL_MODEL = "local_model"
     CONFIG = "config"
+    RUN_FILE = "run_file"
 
     @property
     def label(self) -> str:
@@ -51,6 +52,7 @@ _FAILURE_LABELS = {
     FailureKind.INPUT: "Input error",
     FailureKind.LOCAL_MODEL: "Embedded model unavailable",
     FailureKind.CONFIG: "Server misconfigured",
+    FailureKind.RUN_FILE: "Run file error",
 }
 
 
@@ -117,6 +119,10 @@ class CasesError(IterplayError):
 
 class HistoryError(IterplayError):
     """The run history file cannot be opened, read or written; it is never overwritten."""
+
+
+class RunFileError(IterplayError):
+    """A run file cannot be replayed: not one, damaged, too large, or from a later iterplay."""
 
 
 class InputError(IterplayError):

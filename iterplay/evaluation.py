@@ -8,12 +8,12 @@ expected entity says how many runs found it, and precision and recall show their
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from iterplay.errors import ProviderError
-from iterplay.events import Entity, Failed, Finished, Invalid
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
 from iterplay.scoring import (
@@ -150,17 +150,24 @@ def evaluate(
     return EvalReport(tuple(reports), settings.repeat, comparer.field_names)
 
 
-def _scored_run(events: Any, scorer: Scorer, wrapper: Wrapper, item: CheckedCase) -> CaseRun:
+def _scored_run(
+    events: Iterable[Event], scorer: Scorer, wrapper: Wrapper, item: CheckedCase
+) -> CaseRun:
     ending = "unknown"
     for event in events:
-        if isinstance(event, Entity):
-            scorer.add(entry_of(event.value, wrapper))
-        elif isinstance(event, Invalid):
-            scorer.add(None)
-        elif isinstance(event, Finished):
-            ending = str(event.ending)
-        elif isinstance(event, Failed):
-            raise ProviderError(event.kind, event.message)
+        match event:
+            case Entity():
+                scorer.add(entry_of(event.value, wrapper))
+            case Invalid():
+                scorer.add(None)
+            case Finished():
+                ending = str(event.ending)
+            case Failed():
+                raise ProviderError(event.kind, event.message)
+            case Token() | Partial() | Retrying():
+                pass
+            case _:
+                assert_never(event)
     scoring = scorer.scoring()
     found = [False] * len(item.entries)
     for verdict in scoring.verdicts:

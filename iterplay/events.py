@@ -1,15 +1,47 @@
-"""Typed events that flow from the core to the UI and the CLI.
+"""Typed events that flow from the core to the UI and the CLI, and their one JSON form.
 
 Frozen dataclasses, so consumers can keep them (in session state, in history) without fear
 that the producer changes them later. ``t`` is seconds since the request was sent.
+
+Each event carries its kind in ``type``, the tag of the ``Event`` union: ``EVENT_JSON`` (a
+pydantic ``TypeAdapter`` over that union) turns any event into the JSON object the CLI prints
+(``iterplay.records``) and back, for run files and the history alike. The field names, aliases
+and rounding below are the CLI contract (DESIGN.md): an ``Entity``'s ``value`` is its ``data``,
+``t`` is rounded to 0.1 ms, ``Finished`` is a ``done`` line and ``Failed`` an ``error`` line.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import pydantic_core
+from pydantic import BaseModel, Field, PlainSerializer, TypeAdapter, computed_field
 
 from iterplay.errors import FailureKind
+
+
+def entity_data(value: Any) -> Any:
+    """A validated entity as JSON-ready data (by alias), for JSON Lines, cards and exports.
+
+    Whatever validated can be shown: a ``bytes`` field holding bytes that are not UTF-8 (say a
+    schema with ``val_json_bytes="base64"``) cannot be dumped as JSON text by pydantic, so it is
+    dumped as base64 instead of failing.
+    """
+    if not isinstance(value, BaseModel):
+        return pydantic_core.to_jsonable_python(value, bytes_mode="base64")
+    try:
+        return value.model_dump(mode="json", by_alias=True)
+    except ValueError:  # pydantic's serialization error, or UnicodeDecodeError from bytes
+        dumped = value.model_dump(by_alias=True)
+        return pydantic_core.to_jsonable_python(dumped, bytes_mode="base64")
+
+
+Seconds = Annotated[float, PlainSerializer(lambda t: round(t, 4))]
+"""A time in an event's JSON: 0.1 ms is finer than any network or model can tell apart."""
+
+Span = tuple[int, int]
+"""``(start, end)`` character offsets into the run's raw text: ``raw_text[start:end]``."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +57,7 @@ class Stats:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def tokens_per_second(self) -> float | None:
         """Completion tokens (or chunks, without usage figures) per second of streaming."""
@@ -35,43 +68,53 @@ class Stats:
         return produced / streaming_time if streaming_time > 0 else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "tokens_per_second": self.tokens_per_second}
+        return _STATS_JSON.dump_python(self, mode="json")
 
 
 @dataclass(frozen=True)
 class Token:
     """A piece of JSON text as the provider sent it (content or tool-call arguments)."""
 
+    type: Literal["token"] = field(default="token", init=False, repr=False)
     text: str
-    t: float
+    t: Seconds
 
 
 @dataclass(frozen=True)
 class Partial:
     """The element being written, parsed leniently; ``data`` grows as its text arrives."""
 
+    type: Literal["partial"] = field(default="partial", init=False, repr=False)
     index: int
     data: Any
 
 
 @dataclass(frozen=True)
 class Entity:
-    """An element that completed and validated against the target."""
+    """An element that completed and validated against the target.
 
+    ``value`` is the validated model instance; read back from JSON (a run file, the history) it
+    is the entity's JSON data. ``span`` locates its text in the run's raw text; ``t`` is when
+    the chunk that completed it arrived.
+    """
+
+    type: Literal["entity"] = field(default="entity", init=False, repr=False)
     index: int
-    value: Any
-    raw: str
-    t: float
+    value: Annotated[Any, Field(alias="data"), PlainSerializer(entity_data)]
+    span: Span
+    t: Seconds
 
 
 @dataclass(frozen=True)
 class Invalid:
     """An element that completed but failed validation; the stream goes on after it."""
 
+    type: Literal["invalid"] = field(default="invalid", init=False, repr=False)
     index: int
     raw: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    t: float = 0.0
+    errors: list[dict[str, Any]]
+    span: Span
+    t: Seconds
 
 
 @dataclass(frozen=True)
@@ -81,16 +124,18 @@ class Retrying:
     ``attempt`` counts retries from 1; ``reason`` is the provider's refusal, in one sentence.
     """
 
+    type: Literal["retrying"] = field(default="retrying", init=False, repr=False)
     attempt: int
     wait_seconds: float
     reason: str
-    t: float
+    t: Seconds
 
 
 @dataclass(frozen=True)
 class Finished:
     """The stream ended. ``ending`` says how: see ``iterplay.stream.Ending``."""
 
+    type: Literal["done"] = field(default="done", init=False, repr=False)
     finish_reason: str | None
     complete: bool
     ending: str
@@ -100,11 +145,23 @@ class Finished:
 
 @dataclass(frozen=True)
 class Failed:
-    """The provider refused, could not be reached, or broke the protocol."""
+    """The provider refused, could not be reached, or broke the protocol.
 
+    ``stats`` is None only when a command failed before any run started (a bad schema or
+    input file): its ``error`` line then has no ``stats``.
+    """
+
+    type: Literal["error"] = field(default="error", init=False, repr=False)
     kind: FailureKind
     message: str
-    stats: Stats
+    stats: Annotated[Stats | None, Field(exclude_if=lambda stats: stats is None)] = None
 
 
-Event = Token | Partial | Entity | Invalid | Retrying | Finished | Failed
+Event = Annotated[
+    Token | Partial | Entity | Invalid | Retrying | Finished | Failed, Field(discriminator="type")
+]
+
+EVENT_JSON: TypeAdapter[Event] = TypeAdapter(Event)
+"""Every event to and from its JSON form; ``iterplay.records`` wraps it for callers."""
+
+_STATS_JSON = TypeAdapter(Stats)

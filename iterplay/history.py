@@ -16,25 +16,65 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
+
+from pydantic import ValidationError
 
 from iterplay.errors import HistoryError
-from iterplay.events import Event, Failed, Finished, Partial, Token
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.provider import safe_url
-from iterplay.records import event_record
-from iterplay.wrapper import Wrapper
+from iterplay.records import event_from_record, event_record
+from iterplay.run_file import Chunk, Recording
+from iterplay.stream import ElementSplitter
 
 APPLICATION_ID = 0x49504C59  # "IPLY"
 BUSY_TIMEOUT_MS = 10_000
 COMMIT_EVERY_SECONDS = 0.25
 
-# Each entry brings a database from the version before it to its own version (index + 1).
-MIGRATIONS: tuple[str, ...] = (
+
+def _add_spans(cursor: sqlite3.Cursor) -> None:
+    """Entity and invalid events recorded before spans existed get theirs from the run's chunks.
+
+    The splitter finds the same elements in the same chunks, element *k* being the event with
+    index *k*; an element it cannot find (never in a history written by iterplay) gets the
+    empty span at the end of the raw text.
+    """
+    runs = cursor.execute(
+        "SELECT DISTINCT run_id FROM events WHERE type IN ('entity', 'invalid')"
+    ).fetchall()
+    for (run_id,) in runs:
+        texts = [
+            text
+            for (text,) in cursor.execute(
+                "SELECT text FROM chunks WHERE run_id = ? ORDER BY seq", (run_id,)
+            )
+        ]
+        splitter = ElementSplitter()
+        spans = [(e.start, e.end) for text in texts for e in splitter.feed(text)]
+        end = sum(len(text) for text in texts)
+        events = cursor.execute(
+            "SELECT seq, payload FROM events WHERE run_id = ? AND type IN ('entity', 'invalid')",
+            (run_id,),
+        ).fetchall()
+        for seq, payload in events:
+            record = json.loads(payload)
+            index = record.get("index")
+            found = isinstance(index, int) and 0 <= index < len(spans)
+            record["span"] = list(spans[index]) if found else [end, end]
+            cursor.execute(
+                "UPDATE events SET payload = ? WHERE run_id = ? AND seq = ?",
+                (json.dumps(record, ensure_ascii=False), run_id, seq),
+            )
+
+
+# Each entry brings a database from the version before it to its own version (index + 1): SQL,
+# or a function of a cursor for a change SQL cannot make (it runs in the same transaction).
+MIGRATIONS: tuple[str | Callable[[sqlite3.Cursor], None], ...] = (
     # 1: runs, their chunks and their events
     """
     CREATE TABLE runs (
@@ -79,6 +119,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN lane INTEGER;
     CREATE INDEX runs_race ON runs(race_id);
     """,
+    # 3: entity and invalid events carry their span in the raw text
+    _add_spans,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -188,7 +230,40 @@ class History:
         ]
 
     def run(self, run_id: int) -> dict[str, Any]:
-        """One run with its inputs, outcome, stats, entities and raw text."""
+        """One run with its inputs, outcome, stats, entities, events and chunks, as JSON data."""
+        record = self._run_row(run_id)
+        events = [event_record(event) for event in self._events(run_id)]
+        record["entities_found"] = [e for e in events if e["type"] == "entity"]
+        record["events"] = events
+        record["chunks"] = [{"t": chunk.t, "text": chunk.text} for chunk in self._chunks(run_id)]
+        return record
+
+    def recording(self, run_id: int) -> Recording:
+        """One run as a recording, for ``iterplay.replay``."""
+        row = self._run_row(run_id)
+        kept: list[Retrying | Entity | Invalid] = []
+        end: Finished | Failed | None = None
+        for event in self._events(run_id):
+            match event:
+                case Retrying() | Entity() | Invalid():
+                    kept.append(event)
+                case Finished() | Failed():
+                    end = event
+                case Token() | Partial():
+                    pass  # never stored as events: the chunks are the tokens
+                case _:
+                    assert_never(event)
+        return Recording(
+            schema_text=row["schema_text"],
+            schema_kind=row["schema_kind"],
+            target=tuple(row["target"]),
+            chunks=tuple(self._chunks(run_id)),
+            events=tuple(kept),
+            end=end,
+            interruption=row["message"] if end is None else None,
+        )
+
+    def _run_row(self, run_id: int) -> dict[str, Any]:
         cursor = self._connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,))
         row = cursor.fetchone()
         if row is None:
@@ -196,21 +271,28 @@ class History:
         record = dict(zip([column[0] for column in cursor.description], row, strict=True))
         for key in ("target", "parameters", "stats"):
             record[key] = json.loads(record[key]) if record[key] else None
-        events = [
-            json.loads(payload)
-            for (payload,) in self._connection.execute(
-                "SELECT payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)
-            )
-        ]
-        record["entities_found"] = [e for e in events if e.get("type") == "entity"]
-        record["events"] = events
-        record["chunks"] = [
-            {"t": t, "text": text}
-            for t, text in self._connection.execute(
-                "SELECT t, text FROM chunks WHERE run_id = ? ORDER BY seq", (run_id,)
-            )
-        ]
         return record
+
+    def _events(self, run_id: int) -> list[Event]:
+        rows = self._connection.execute(
+            "SELECT seq, payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)
+        )
+        events = []
+        for seq, payload in rows:
+            try:
+                events.append(event_from_record(json.loads(payload)))
+            except (ValueError, ValidationError):
+                raise HistoryError(
+                    f"event {seq} of run {run_id} in {self.path} cannot be read; the history "
+                    "may have been written by another program"
+                ) from None
+        return events
+
+    def _chunks(self, run_id: int) -> list[Chunk]:
+        rows = self._connection.execute(
+            "SELECT t, text FROM chunks WHERE run_id = ? ORDER BY seq", (run_id,)
+        )
+        return [Chunk(text, t) for t, text in rows]
 
     def delete(self, run_id: int) -> None:
         with self._connection:
@@ -239,14 +321,14 @@ class RunRecorder:
         self._chunk_seq += 1
         self._maybe_commit()
 
-    def event(self, record: dict[str, Any]) -> None:
-        """One event as its JSON record (``iterplay.records.event_record``)."""
-        kind = record.get("type", "")
-        self._entities += kind == "entity"
-        self._invalid += kind == "invalid"
+    def event(self, event: Event) -> None:
+        """One event, stored as its JSON record (``iterplay.records.event_record``)."""
+        self._entities += isinstance(event, Entity)
+        self._invalid += isinstance(event, Invalid)
+        record = event_record(event)
         self._connection.execute(
             "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
-            (self.run_id, self._event_seq, kind, json.dumps(record, ensure_ascii=False)),
+            (self.run_id, self._event_seq, event.type, json.dumps(record, ensure_ascii=False)),
         )
         self._event_seq += 1
         self._maybe_commit()
@@ -341,8 +423,12 @@ def _migrate(connection: sqlite3.Connection, version: int) -> None:
             if current >= target:  # another process migrated it meanwhile
                 cursor.execute("COMMIT")
                 continue
-            for statement in _statements(MIGRATIONS[target - 1]):
-                cursor.execute(statement)
+            migration = MIGRATIONS[target - 1]
+            if callable(migration):
+                migration(cursor)
+            else:
+                for statement in _statements(migration):
+                    cursor.execute(statement)
             cursor.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             cursor.execute(f"PRAGMA user_version = {target}")
             cursor.execute("COMMIT")
@@ -354,16 +440,14 @@ def _statements(script: str) -> Iterator[str]:
             yield statement
 
 
-def recorded(
-    events: Iterable[Event], recorder: RunRecorder | None, wrapper: Wrapper
-) -> Iterator[Event]:
+def recorded(events: Iterable[Event], recorder: RunRecorder | None) -> Iterator[Event]:
     """Pass a run's events through, recording each; however the run ends, the end is recorded
     (an interrupted run as incomplete, with everything that had arrived)."""
     ended = recorder is None
     try:
         for event in events:
             if recorder is not None:
-                _record(recorder, event, wrapper)
+                _record(recorder, event)
                 ended = ended or isinstance(event, Finished | Failed)
             yield event
     finally:
@@ -371,14 +455,20 @@ def recorded(
             recorder.interrupted("the run was interrupted before it ended")
 
 
-def _record(recorder: RunRecorder, event: Event, wrapper: Wrapper) -> None:
-    if isinstance(event, Token):
-        recorder.chunk(event.text, event.t)
-        return
-    if isinstance(event, Partial):
-        return
-    recorder.event(event_record(event, wrapper))
-    if isinstance(event, Finished):
-        recorder.finish(str(event.ending), event.message, event.stats.to_dict())
-    elif isinstance(event, Failed):
-        recorder.finish("failed", event.message, event.stats.to_dict())
+def _record(recorder: RunRecorder, event: Event) -> None:
+    match event:
+        case Token():
+            recorder.chunk(event.text, event.t)
+        case Partial():
+            pass  # derived from the chunks whenever needed
+        case Retrying() | Entity() | Invalid():
+            recorder.event(event)
+        case Finished():
+            recorder.event(event)
+            recorder.finish(str(event.ending), event.message, event.stats.to_dict())
+        case Failed():
+            recorder.event(event)
+            stats = event.stats.to_dict() if event.stats is not None else None
+            recorder.finish("failed", event.message, stats)
+        case _:
+            assert_never(event)

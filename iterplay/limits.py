@@ -52,6 +52,9 @@ class Limits:
     stream_chars: int = _limit(
         2_000_000, "ITERPLAY_MAX_STREAM_CHARS", "characters of model output one run may read"
     )
+    run_file_bytes: int = _limit(
+        50_000_000, "ITERPLAY_MAX_RUN_FILE_BYTES", "a run file to replay, in bytes"
+    )
     raw_pane_chars: int = _limit(
         300_000,
         "ITERPLAY_MAX_RAW_PANE_CHARS",

@@ -14,57 +14,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-import pydantic_core
-from pydantic import ValidationError
 
 from iterplay import provider_errors
 from iterplay.errors import FailureKind, ProviderError, StreamCutError
-from iterplay.events import (
-    Entity,
-    Event,
-    Failed,
-    Finished,
-    Invalid,
-    Partial,
-    Retrying,
-    Stats,
-    Token,
-)
+from iterplay.events import Event, Failed, Finished, Retrying, Stats
 from iterplay.inputs import valid_unicode
 from iterplay.limits import Limits, limits
 from iterplay.provider import ProviderConfig
 from iterplay.provider_errors import retry_decision
 from iterplay.request import MODES, PROVIDERS, ExtractionRequest, ProviderQuirks, build_payload
 from iterplay.sse import iter_chunks
-from iterplay.stream import ElementSplitter, Ending, Phase
+from iterplay.stream import Ending, Phase
+from iterplay.stream_events import StreamEvents, StreamTally, complete_message
 
-_SMALL_ELEMENT = 4096
 _NO_FINISH = "it ended with no finish reason"
 _NORMAL_FINISH = {"stop", "tool_calls", "function_call", "eos"}
 
 
 @dataclass
 class _Meter:
-    """Mutable counters for one run; frozen into ``Stats`` whenever an event needs them."""
+    """The clock and usage of one run; its text's counts are in ``tally``."""
 
     started: float = field(default_factory=time.perf_counter)
-    first_token: float | None = None
-    chunks: int = 0
-    characters: int = 0
-    entities: int = 0
-    invalid: int = 0
+    tally: StreamTally = field(default_factory=StreamTally)
     usage: dict[str, Any] | None = None
 
     def now(self) -> float:
         return time.perf_counter() - self.started
-
-    def saw_text(self, text: str) -> float:
-        t = self.now()
-        if self.first_token is None:
-            self.first_token = t
-        self.chunks += 1
-        self.characters += len(text)
-        return t
 
     def completion_tokens(self) -> int | None:
         """As the provider reported them, when it did."""
@@ -72,16 +48,8 @@ class _Meter:
 
     def stats(self) -> Stats:
         usage = self.usage or {}
-        return Stats(
-            time_to_first_token=self.first_token,
-            total_time=self.now(),
-            chunks=self.chunks,
-            characters=self.characters,
-            entities=self.entities,
-            invalid_entities=self.invalid,
-            prompt_tokens=_token_count(usage.get("prompt_tokens")),
-            completion_tokens=self.completion_tokens(),
-        )
+        prompt_tokens = _token_count(usage.get("prompt_tokens"))
+        return self.tally.stats(self.now(), prompt_tokens, self.completion_tokens())
 
 
 def _token_count(value: Any) -> int | None:
@@ -89,30 +57,6 @@ def _token_count(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
         return value
     return None
-
-
-class _PartialThrottle:
-    """Decides when re-parsing the element in progress is worth it.
-
-    Small elements are re-parsed on every chunk so a card fills in live; a large one only when
-    its text has doubled since the last parse, which keeps the total work linear. A parse that
-    reads the same as the last one (the chunk ended inside a key, say) is not worth an event.
-    """
-
-    def __init__(self) -> None:
-        self.index = -1
-        self.parsed_length = 0
-        self.last_data: Any = None
-
-    def due(self, index: int, length: int) -> bool:
-        if index != self.index:
-            self.index, self.parsed_length, self.last_data = index, 0, None
-        if length <= self.parsed_length:
-            return False
-        if length <= _SMALL_ELEMENT or length >= 2 * self.parsed_length:
-            self.parsed_length = length
-            return True
-        return False
 
 
 def run_extraction(
@@ -256,9 +200,10 @@ class _StreamReader:
         self.redact = provider.redact
         self.bounds = limits()
         self.meter = meter
-        self.partials = partials
-        self.splitter = ElementSplitter()
-        self.throttle = _PartialThrottle()
+        self.text_events = StreamEvents(
+            request.wrapper, self.bounds, partials=partials, tally=meter.tally
+        )
+        self.splitter = self.text_events.splitter
         self.channel = MODES[request.mode].channel
         self.finish_reason: str | None = None
         self.off_channel_characters = 0
@@ -272,10 +217,7 @@ class _StreamReader:
             delta = choice.get("delta")
             text = _delta_text(delta, self.channel)
             if text:
-                batch.append(Token(text, self.meter.saw_text(text)))
-                batch.extend(_elements(self.splitter, text, self.request, self.meter, self.bounds))
-                if self.partials:
-                    batch.extend(_partial(self.splitter, self.throttle))
+                batch.extend(self.text_events.take(text, self.meter.now()))
             elif self.channel != "content" and isinstance(delta, dict):
                 self.off_channel_characters += len(_delta_text(delta, "content"))
             if choice.get("finish_reason"):
@@ -294,7 +236,7 @@ class _StreamReader:
                 f"more than {bounds.entities_per_run:,} elements, the limit per run "
                 f"({Limits.variable('entities_per_run')})"
             )
-        if self.meter.characters > bounds.stream_chars:
+        if self.meter.tally.characters > bounds.stream_chars:
             return (
                 f"more than {bounds.stream_chars:,} characters, the limit per run "
                 f"({Limits.variable('stream_chars')})"
@@ -304,7 +246,7 @@ class _StreamReader:
     @property
     def silent(self) -> bool:
         """The stream ended with no text and no finish reason: nothing to go on."""
-        return self.meter.chunks == 0 and self.finish_reason is None
+        return self.meter.tally.chunks == 0 and self.finish_reason is None
 
     def end(self) -> Finished:
         """The last event of a stream that ended by itself."""
@@ -317,7 +259,7 @@ class _StreamReader:
             return Ending.CUT_OFF
         if self._json_closed():
             return Ending.COMPLETE
-        if self.meter.chunks == 0:
+        if self.meter.tally.chunks == 0:
             return Ending.NO_TOOL_CALL if self.off_channel_characters else Ending.EMPTY
         splitter = self.splitter
         if not splitter.array_found and splitter.completed == 0 and splitter.phase is Phase.SEEKING:
@@ -333,7 +275,7 @@ class _StreamReader:
         limit = self.request.max_tokens
         produced = self.meter.completion_tokens()
         if produced is None and self.quirks.one_token_per_chunk:
-            produced = self.meter.chunks
+            produced = self.meter.tally.chunks
         if limit is None or produced is None or produced < limit:
             return False
         return not self._json_closed()
@@ -345,15 +287,16 @@ class _StreamReader:
     def finished(self, finish_reason: str | None, ending: Ending, detail: str = "") -> Finished:
         where = self.splitter.where()
         tool = self.request.wrapper.name
+        tally = self.meter.tally
         messages = {
-            Ending.COMPLETE: "The stream completed.",
+            Ending.COMPLETE: complete_message(tally.entities, tally.invalid),
             Ending.TRUNCATED: f"The model hit the max-tokens limit {where}; raise max tokens to "
             "get the rest.",
             Ending.CUT_OFF: f"The stream was cut off {where} ({detail or _NO_FINISH}); "
             "everything shown arrived before the cut.",
             Ending.UNTERMINATED: f"The model stopped (finish_reason={finish_reason}) {where}, "
             "before the JSON was closed.",
-            Ending.NO_ARRAY: f"The model answered with {self.meter.characters:,} characters of "
+            Ending.NO_ARRAY: f"The model answered with {tally.characters:,} characters of "
             "text but no JSON array or object to extract from; see the raw stream.",
             Ending.EMPTY: f"The model's answer was empty (finish_reason={finish_reason}).",
             Ending.NO_TOOL_CALL: "The model answered in plain text "
@@ -387,48 +330,3 @@ def _delta_text(delta: Any, channel: str) -> str:
         function = call.get("function") if isinstance(call, dict) else None
         text = function.get("arguments") if isinstance(function, dict) else None
     return valid_unicode(text) if isinstance(text, str) else ""
-
-
-def _elements(
-    splitter: ElementSplitter,
-    text: str,
-    request: ExtractionRequest,
-    meter: _Meter,
-    bounds: Limits,
-) -> Iterator[Event]:
-    """The elements ``text`` completed, validated; none past the entities-per-run limit."""
-    first_index = splitter.completed
-    for offset, raw in enumerate(splitter.feed(text)):
-        index = first_index + offset
-        if index >= bounds.entities_per_run:
-            return
-        try:
-            value = request.wrapper.element_adapter.validate_json(raw)
-        except ValidationError as exc:
-            meter.invalid += 1
-            yield Invalid(index, raw, _plain_errors(exc), meter.now())
-        else:
-            meter.entities += 1
-            yield Entity(index, value, raw, meter.now())
-
-
-def _partial(splitter: ElementSplitter, throttle: _PartialThrottle) -> Iterator[Partial]:
-    length = splitter.partial_length
-    if length is None or not throttle.due(splitter.completed, length):
-        return
-    text = splitter.partial_text or ""
-    try:
-        data = pydantic_core.from_json(text, allow_partial="trailing-strings")
-    except ValueError:
-        return
-    if data == throttle.last_data:
-        return
-    throttle.last_data = data
-    yield Partial(splitter.completed, data)
-
-
-def _plain_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]

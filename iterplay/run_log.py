@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 
@@ -37,31 +38,38 @@ class RunLog:
     retries: list[Retrying] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
-        if isinstance(event, Token):
-            self.raw_pieces.append(event.text)
-            self.chunks += 1
-            self.characters += len(event.text)
-            self.last_t = event.t
-            if self.first_token_t is None:
-                self.first_token_t = event.t
-        elif isinstance(event, Partial):
-            self.partial = event
-        elif isinstance(event, Entity | Invalid):
-            self.elements.append(event)
-            if isinstance(event, Entity):
+        match event:
+            case Token():
+                self.raw_pieces.append(event.text)
+                self.chunks += 1
+                self.characters += len(event.text)
+                self.last_t = event.t
+                if self.first_token_t is None:
+                    self.first_token_t = event.t
+            case Partial():
+                self.partial = event
+            case Entity():
                 self.entity_count += 1
-            else:
+                self._add_element(event)
+            case Invalid():
                 self.invalid_count += 1
-            self.last_t = event.t
-            if self.partial is not None and self.partial.index <= event.index:
+                self._add_element(event)
+            case Retrying():
+                self.retries.append(event)
+            case Finished() | Failed():
+                self.end = event
                 self.partial = None
-        elif isinstance(event, Retrying):
-            self.retries.append(event)
-        elif isinstance(event, Finished | Failed):
-            self.end = event
+                if event.stats is not None:
+                    self.last_t = event.stats.total_time
+                self._stop_clock()
+            case _:
+                assert_never(event)
+
+    def _add_element(self, element: Entity | Invalid) -> None:
+        self.elements.append(element)
+        self.last_t = element.t
+        if self.partial is not None and self.partial.index <= element.index:
             self.partial = None
-            self.last_t = event.stats.total_time
-            self._stop_clock()
 
     def interrupt(self, reason: str) -> None:
         """The run was stopped before its end (Stop, an edit); ``reason`` says which."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum, StrEnum
+from typing import NamedTuple
 
 _STRING_SPECIAL = re.compile(r'["\\]')
 _STRUCTURAL = re.compile(r'[{}\[\]"]')
@@ -51,12 +52,27 @@ class Ending(StrEnum):
     LIMIT = "limit"
 
 
+class SplitElement(NamedTuple):
+    """One complete element: its raw text and where it lies in the whole stream.
+
+    ``start`` and ``end`` are character offsets into the concatenation of every chunk fed so
+    far, so ``stream[start:end] == raw``.
+    """
+
+    raw: str
+    start: int
+    end: int
+
+
 class ElementSplitter:
     """Owns the parse state of one stream; ``feed`` it chunks, it returns finished elements."""
 
     def __init__(self) -> None:
         self.phase = Phase.SEEKING
         self.completed = 0
+        self._fed = 0  # characters of the chunks before the current one
+        self._start_at = 0  # stream offset of the element (or bare object) being read
+        self._opener_at = 0  # stream offset of the bracket that may open the JSON
         self._pieces: list[str] = []
         self._depth = 0
         self._in_string = False
@@ -99,9 +115,9 @@ class ElementSplitter:
             return f"inside element {self.completed}"
         return self.phase.value
 
-    def feed(self, text: str) -> list[str]:
-        """Consume one chunk; return the raw text of every element it completed."""
-        done: list[str] = []
+    def feed(self, text: str) -> list[SplitElement]:
+        """Consume one chunk; return every element it completed, with its place in the stream."""
+        done: list[SplitElement] = []
         i = 0
         n = len(text)
         while i < n:
@@ -116,6 +132,7 @@ class ElementSplitter:
                 i = self._scan_seeking(text, i)
             else:
                 break
+        self._fed += n
         return done
 
     # -- phases -------------------------------------------------------------------------------
@@ -126,6 +143,7 @@ class ElementSplitter:
             if j < 0:
                 return len(text)
             self._opener = text[j]
+            self._opener_at = self._fed + j
             i = j + 1
         return self._confirm_opener(text, i)
 
@@ -148,12 +166,13 @@ class ElementSplitter:
         else:
             self.phase = Phase.WRAPPER
             self._pieces = [opener_text]
+            self._start_at = self._opener_at
             self._depth = 1
             self._wrapper_keys = 0
             self._wrapper_start = m.start()
         return m.start()
 
-    def _scan_wrapper(self, text: str, i: int, done: list[str]) -> int:
+    def _scan_wrapper(self, text: str, i: int, done: list[SplitElement]) -> int:
         """Skip the wrapper's other keys until the array value of ``tasks`` (or the first key).
 
         An object that closes without such an array is taken as one element itself, so a model
@@ -213,18 +232,19 @@ class ElementSplitter:
         self._pieces = []
         self._partial_chars = 0
         self._element_start = j
+        self._start_at = self._fed + j
         self._scalar = ch not in '{["'
         self._depth = 0
         return j
 
-    def _scan_element(self, text: str, i: int, done: list[str]) -> int:
+    def _scan_element(self, text: str, i: int, done: list[SplitElement]) -> int:
         start = self._element_start if self._element_start is not None else 0
         if self._scalar:
             m = _SCALAR_END.search(text, i)
             if m is None:
                 return self._keep(text, start)
             self._pieces.append(text[start : m.start()])
-            done.append(self._take_element())
+            done.append(self._take_element(self._fed + m.start()))
             return m.start()
         n = len(text)
         while i < n:
@@ -271,13 +291,13 @@ class ElementSplitter:
             return m.end()
         return i
 
-    def _finish_element(self, text: str, start: int, end: int, done: list[str]) -> int:
+    def _finish_element(self, text: str, start: int, end: int, done: list[SplitElement]) -> int:
         self._pieces.append(text[start:end])
-        done.append(self._take_element())
+        done.append(self._take_element(self._fed + end))
         return end
 
-    def _take_element(self) -> str:
-        raw = "".join(self._pieces)
+    def _take_element(self, end_at: int) -> SplitElement:
+        element = SplitElement("".join(self._pieces), self._start_at, end_at)
         self._pieces = []
         self._partial_chars = 0
         self._element_start = None
@@ -285,7 +305,7 @@ class ElementSplitter:
         self.completed += 1
         if self.phase is Phase.ELEMENT:
             self.phase = Phase.ARRAY
-        return raw
+        return element
 
     def _keep(self, text: str, start: int) -> int:
         """The element goes on in the next chunk: keep this chunk's part of it."""
@@ -305,6 +325,6 @@ def _first_of(text: str, i: int, chars: str) -> int:
 
 
 def split_elements(chunks: list[str] | tuple[str, ...]) -> list[str]:
-    """All complete elements of a finished stream; a convenience for tests and scripts."""
+    """The raw text of every complete element of a finished stream; for tests and scripts."""
     splitter = ElementSplitter()
-    return [element for chunk in chunks for element in splitter.feed(chunk)]
+    return [element.raw for chunk in chunks for element in splitter.feed(chunk)]

@@ -24,7 +24,7 @@ class Pet(BaseModel):
 
 
 def entity(index: int, value: BaseModel) -> Entity:
-    return Entity(index=index, value=value, raw=value.model_dump_json(), t=0.1)
+    return Entity(index=index, value=value, span=(0, 0), t=0.1)
 
 
 def test_nested_fields_become_dotted_columns_and_lists_their_json():

@@ -30,6 +30,7 @@ from iterplay.stream import Ending
 from iterplay.testing import Piece, Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
 from tests.apptest_page import as_shown
+from tests.spans import assert_spans_locate_elements
 from tests.test_cli import ITERPLAY, USER_PY, clean_env
 
 API_KEY = "sk-fault-matrix-0123456789"
@@ -302,6 +303,7 @@ def test_through_run_extraction(fault, endpoints):
     events = list(run_extraction(provider, request, pause=lambda seconds: None))
 
     check(core_outcome(events), fault, endpoints)
+    assert_spans_locate_elements(events)
 
 
 # -- the CLI ------------------------------------------------------------------------------------

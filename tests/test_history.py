@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from iterplay.errors import HistoryError
+from iterplay.errors import FailureKind, HistoryError
 from iterplay.events import Entity, Failed, Finished, Stats, Token
 from iterplay.history import (
     APPLICATION_ID,
@@ -21,7 +21,6 @@ from iterplay.history import (
     default_path,
     recorded,
 )
-from iterplay.wrapper import build_wrapper
 
 
 class User(BaseModel):
@@ -29,7 +28,6 @@ class User(BaseModel):
     age: int
 
 
-WRAPPER = build_wrapper([User])
 KEY = "sk-history-canary-0123456789"
 
 
@@ -54,7 +52,7 @@ def complete_run() -> list:
     return [
         Token('{"tasks": [{"name": "Jason", ', 0.1),
         Token('"age": 10}]}', 0.2),
-        Entity(0, jason, '{"name": "Jason", "age": 10}', 0.2),
+        Entity(0, jason, (11, 39), 0.2),
         Finished("stop", True, "complete", "the stream ended properly", stats),
     ]
 
@@ -62,7 +60,7 @@ def complete_run() -> list:
 def test_a_run_is_stored_with_its_inputs_chunks_events_and_outcome(tmp_path):
     with History(tmp_path / "h.sqlite3") as history:
         recorder = history.start_run(inputs())
-        list(recorded(complete_run(), recorder, WRAPPER))
+        list(recorded(complete_run(), recorder))
         (summary,) = history.list_runs()
         run = history.run(summary.id)
     assert (summary.outcome, summary.entities, summary.target) == ("complete", 1, ("User",))
@@ -77,14 +75,14 @@ def test_a_run_is_stored_with_its_inputs_chunks_events_and_outcome(tmp_path):
 def test_the_key_is_never_stored(tmp_path):
     path = tmp_path / "h.sqlite3"
     with History(path) as history:
-        list(recorded(complete_run(), history.start_run(inputs()), WRAPPER))
+        list(recorded(complete_run(), history.start_run(inputs())))
         assert history.run(1)["base_url"] == "http://127.0.0.1:9/v1"
     assert KEY.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
 
 
 def test_an_interrupted_run_is_kept_as_incomplete_with_what_arrived(tmp_path):
     with History(tmp_path / "h.sqlite3") as history:
-        events = recorded(iter(complete_run()[:3]), history.start_run(inputs()), WRAPPER)
+        events = recorded(iter(complete_run()[:3]), history.start_run(inputs()))
         for event in events:
             if isinstance(event, Entity):
                 events.close()  # the reader stops here: Stop, a lost page, Ctrl+C
@@ -95,8 +93,8 @@ def test_an_interrupted_run_is_kept_as_incomplete_with_what_arrived(tmp_path):
 
 def test_a_failed_run_says_why(tmp_path):
     with History(tmp_path / "h.sqlite3") as history:
-        failure = Failed("auth", "The provider refused the key.", Stats())
-        list(recorded([failure], history.start_run(inputs()), WRAPPER))
+        failure = Failed(FailureKind.AUTH, "The provider refused the key.", Stats())
+        list(recorded([failure], history.start_run(inputs())))
         run = history.run(1)
     assert (run["outcome"], run["message"]) == ("failed", "The provider refused the key.")
 
@@ -104,7 +102,7 @@ def test_a_failed_run_says_why(tmp_path):
 def test_delete_is_the_only_way_data_leaves(tmp_path):
     with History(tmp_path / "h.sqlite3") as history:
         for _ in range(3):
-            list(recorded(complete_run(), history.start_run(inputs()), WRAPPER))
+            list(recorded(complete_run(), history.start_run(inputs())))
         history.delete(2)
         assert [run.id for run in history.list_runs()] == [3, 1]
         assert history.run(1)["chunks"]
@@ -131,7 +129,54 @@ def test_a_file_written_by_the_previous_version_is_migrated_with_its_runs(tmp_pa
         recorder = history.start_run(inputs(race_id="race-1", lane=1))
         assert history.run(recorder.run_id)["lane"] == 1
     check = sqlite3.connect(path)
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+
+
+def test_events_stored_before_spans_get_theirs_from_the_chunks_when_migrated(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    old = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:
+        old.executescript(script)
+    old.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    old.execute("PRAGMA user_version = 2")
+    old.execute(
+        "INSERT INTO runs (started_at, origin, schema_text, schema_kind, target, source_text, "
+        "base_url, model, mode, parameters, outcome) VALUES ('2026-01-01', 'cli', 's', "
+        "'pydantic', '[\"User\"]', 't', 'http://x/v1', 'old-model', 'json', '{}', 'complete')"
+    )
+    chunks = ['Sure: {"tasks": [{"name": "Ja', 'son", "age": 10}, {"name": "Bo', 'b"}]}']
+    for seq, text in enumerate(chunks):
+        old.execute("INSERT INTO chunks VALUES (1, ?, ?, ?)", (seq, 0.1 * (seq + 1), text))
+    old_lines = [  # as iterplay extract printed them before spans
+        {"type": "entity", "index": 0, "data": {"name": "Jason", "age": 10}, "t": 0.2},
+        {"type": "invalid", "index": 1, "raw": '{"name": "Bob"}', "errors": [], "t": 0.3},
+    ]
+    for seq, line in enumerate(old_lines):
+        old.execute("INSERT INTO events VALUES (1, ?, ?, ?)", (seq, line["type"], json.dumps(line)))
+    old.commit()
+    old.close()
+
+    with History(path) as history:
+        events = history.run(1)["events"]
+
+    raw_text = "".join(chunks)
+    assert [raw_text[slice(*event["span"])] for event in events] == [
+        '{"name": "Jason", "age": 10}',
+        '{"name": "Bob"}',
+    ]
+
+
+def test_a_run_reads_back_as_a_recording_of_the_same_chunks_and_events(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        list(recorded(complete_run(), history.start_run(inputs())))
+        recording = history.recording(1)
+    tokens, entity, finished = complete_run()[:2], complete_run()[2], complete_run()[3]
+    assert [(chunk.text, chunk.t) for chunk in recording.chunks] == [
+        (token.text, token.t) for token in tokens
+    ]
+    assert recording.events == (Entity(0, {"name": "Jason", "age": 10}, entity.span, entity.t),)
+    assert recording.end == finished
+    assert (recording.schema_kind, recording.target) == ("pydantic", ("User",))
 
 
 def test_a_foreign_database_is_reported_and_left_as_it_is(tmp_path):
@@ -174,7 +219,7 @@ def _write_runs(path: str, writer: int, runs: int) -> None:
     with History(Path(path)) as history:
         for number in range(runs):
             events = complete_run()
-            list(recorded(events, history.start_run(inputs(model=f"w{writer}-{number}")), WRAPPER))
+            list(recorded(events, history.start_run(inputs(model=f"w{writer}-{number}"))))
 
 
 def test_concurrent_writers_lose_no_run(tmp_path):
@@ -197,5 +242,5 @@ def test_concurrent_writers_lose_no_run(tmp_path):
 
 def test_show_output_is_json_ready(tmp_path):
     with History(tmp_path / "h.sqlite3") as history:
-        list(recorded(complete_run(), history.start_run(inputs()), WRAPPER))
+        list(recorded(complete_run(), history.start_run(inputs())))
         json.dumps(history.run(1))

@@ -20,6 +20,7 @@ from iterplay.schema import load_schema
 from iterplay.testing import Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
 from tests.apptest_page import extract_button, open_page, texts_in
+from tests.spans import assert_spans_locate_elements
 from tests.test_cli import ITERPLAY, USER_PY, clean_env
 
 
@@ -99,7 +100,9 @@ def limited(monkeypatch):
 def run_events(server: ScriptedServer, model: str) -> list:
     provider = ProviderConfig(base_url=server.url, model=model)
     wrapper = build_wrapper([load_schema(USER_PY).models["User"]])
-    return list(run_extraction(provider, ExtractionRequest(wrapper, "text", model, "json")))
+    events = list(run_extraction(provider, ExtractionRequest(wrapper, "text", model, "json")))
+    assert_spans_locate_elements(events)
+    return events
 
 
 def test_a_run_stops_after_the_entities_limit(scripted_server, limited):

@@ -35,6 +35,7 @@ from tests.ports import (
     port_accepts_connections,
     wait_until_port_closed,
 )
+from tests.spans import assert_spans_locate_elements
 
 SEED_TEXT = "Consider this data: Jason is 10 and John is 30."
 
@@ -103,7 +104,9 @@ def seed_extraction(provider, mode: str = "json") -> list:
         mode=mode,
         temperature=0,
     )
-    return list(run_extraction(provider, request))
+    events = list(run_extraction(provider, request))
+    assert_spans_locate_elements(events)
+    return events
 
 
 def people(events: list) -> list[tuple[str, int]]:

@@ -21,6 +21,7 @@ from iterplay.request import MODES, ExtractionRequest
 from iterplay.run import run_extraction
 from iterplay.testing import Piece, Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
+from tests.spans import assert_spans_locate_elements
 
 API_KEY = "sk-test-run-0123456789"
 SCENARIO = "scripted-model"
@@ -100,7 +101,9 @@ def extract(
     request = ExtractionRequest(
         wrapper=USER, text="Jason is 10.", model=provider.model, mode=mode, **request_options
     )
-    return list(run_extraction(provider, request, partials=partials))
+    events = list(run_extraction(provider, request, partials=partials))
+    assert_spans_locate_elements(events)
+    return events
 
 
 def outcome(events: list[Event]) -> list[Event]:
@@ -129,7 +132,8 @@ def user(name: str, age: int, **fields: Any) -> User:
 def test_every_element_arrives_once_in_order_and_the_stream_is_complete(scripted_server, mode):
     events = extract(scripted_server, answer(mode, tasks(JASON, JOHN, MARY)), mode)
 
-    assert [(e.index, e.value, e.raw) for e in outcome(events)[:-1]] == [
+    raw_text = "".join(event.text for event in events if isinstance(event, Token))
+    assert [(e.index, e.value, raw_text[slice(*e.span)]) for e in outcome(events)[:-1]] == [
         (0, user("Jason", 10), JASON),
         (1, user("John", 30), JOHN),
         (2, user("Mary", 42), MARY),

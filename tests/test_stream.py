@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iterplay.stream import ElementSplitter, Phase, split_elements
+from iterplay.stream import ElementSplitter, Phase, SplitElement, split_elements
 
 
 def chars(text: str) -> list[str]:
@@ -23,8 +23,34 @@ def test_wrapper_object_yields_each_task():
 def test_element_is_returned_by_the_chunk_that_closes_it():
     splitter = ElementSplitter()
     assert splitter.feed('{"tasks": [{"a": 1') == []
-    assert splitter.feed("}, {") == ['{"a": 1}']
-    assert splitter.feed('"a": 2}]}') == ['{"a": 2}']
+    assert [element.raw for element in splitter.feed("}, {")] == ['{"a": 1}']
+    assert [element.raw for element in splitter.feed('"a": 2}]}')] == ['{"a": 2}']
+
+
+def spans(chunks: list[str]) -> list[tuple[int, int]]:
+    splitter = ElementSplitter()
+    return [(e.start, e.end) for chunk in chunks for e in splitter.feed(chunk)]
+
+
+def test_an_element_knows_where_it_lies_in_the_whole_stream():
+    splitter = ElementSplitter()
+    splitter.feed('{"tasks": [{"a": 1')
+
+    assert splitter.feed("}, {") == [SplitElement('{"a": 1}', 11, 19)]
+
+
+def test_spans_count_characters_not_bytes():
+    stream = '[{"n": "Zoë 🎉"}, {"n": "東京"}]'
+    assert [stream[a:b] for a, b in spans(chars(stream))] == ['{"n": "Zoë 🎉"}', '{"n": "東京"}']
+
+
+def test_the_span_of_a_bare_object_starts_at_its_brace_in_an_earlier_chunk():
+    assert spans(["Sure: {", "  ", '"a": 1}']) == [(6, 16)]
+
+
+def test_the_span_of_a_scalar_element_ends_before_its_separator():
+    stream = '{"tasks": [12, true]}'
+    assert [stream[a:b] for a, b in spans(chars(stream))] == ["12", "true"]
 
 
 def test_brace_inside_string_does_not_end_element():
@@ -181,6 +207,19 @@ def test_any_chunking_yields_exactly_the_elements_in_order(stream, data):
     bounds = [0, *cuts, len(text)]
     chunks = [text[a:b] for a, b in itertools.pairwise(bounds)]
     assert [json.loads(raw) for raw in split_elements(chunks)] == items
+
+
+@settings(max_examples=300, deadline=None)
+@given(serialized_streams(), st.data())
+def test_any_chunking_gives_spans_that_cut_each_element_out_of_the_stream(stream, data):
+    _, text = stream
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(text)), max_size=20)))
+    bounds = [0, *cuts, len(text)]
+    splitter = ElementSplitter()
+    elements = [e for a, b in itertools.pairwise(bounds) for e in splitter.feed(text[a:b])]
+    assert [text[element.start : element.end] for element in elements] == [
+        element.raw for element in elements
+    ]
 
 
 def test_brackets_in_prose_before_the_answer_are_passed_over():
