@@ -22,8 +22,8 @@ def stats_line(log: RunLog) -> str:
     rate = log.tokens_per_second()
     if rate is not None:
         parts.append(f"{rate:.1f} tok/s")
-    if log.end is not None and log.end.stats.completion_tokens is not None:
-        parts.append(f"{log.end.stats.completion_tokens} completion tokens")
+    if log.end_stats is not None and log.end_stats.completion_tokens is not None:
+        parts.append(f"{log.end_stats.completion_tokens} completion tokens")
     return "⏱ " + " · ".join(parts)
 
 

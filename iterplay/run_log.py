@@ -10,7 +10,17 @@ import time
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
+from iterplay.events import (
+    Entity,
+    Event,
+    Failed,
+    Finished,
+    Invalid,
+    Partial,
+    Retrying,
+    Stats,
+    Token,
+)
 
 
 @dataclass
@@ -102,9 +112,14 @@ class RunLog:
             self.raw_pieces[:] = ["".join(self.raw_pieces)]
         return self.raw_pieces[0] if self.raw_pieces else ""
 
+    @property
+    def end_stats(self) -> Stats | None:
+        """What the run measured, once it ended (a failure before any run has no stats)."""
+        return self.end.stats if self.end is not None else None
+
     def tokens_per_second(self) -> float | None:
         if self.end is not None:
-            return self.end.stats.tokens_per_second
+            return self.end_stats.tokens_per_second if self.end_stats is not None else None
         if self.first_token_t is None or self.last_t <= self.first_token_t:
             return None
         return self.chunks / (self.last_t - self.first_token_t)

@@ -62,3 +62,12 @@ def test_a_retry_is_kept_and_waited_for_until_the_stream_starts():
 
     assert waiting is log.retries[0]
     assert log.waiting_to_retry is None
+
+
+def test_a_failure_without_stats_ends_the_run_without_a_rate():
+    log = RunLog()
+
+    log.add(Failed(FailureKind.SCHEMA, "user.py: line 3: not a field."))
+
+    assert log.finished and log.end_stats is None and log.tokens_per_second() is None
+    assert "completion tokens" not in stats_line(log)
