@@ -366,12 +366,16 @@ server = ensure_server()
 print(server.port, flush=True)
 if sys.argv[1] == "linger":
     time.sleep(300)
+sys.stdin.readline()  # "exit": once the test has seen the server up, it closes our stdin
 """
 
 
 def start_owner(how: str) -> tuple[subprocess.Popen, int]:
     owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER_SCRIPT, how], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", OWNER_SCRIPT, how],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     port = int(owner.stdout.readline())
     assert models_endpoint(port)["data"]
@@ -381,6 +385,7 @@ def start_owner(how: str) -> tuple[subprocess.Popen, int]:
 @pytest.mark.embedded
 def test_port_is_freed_when_the_owning_process_exits_normally():
     owner, port = start_owner("exit")
+    owner.stdin.close()  # the owner exits normally now, after the test saw its server answer
     assert owner.wait(timeout=PORT_RELEASE_WAIT) == 0
     assert wait_until_port_closed(port)
 
