@@ -36,8 +36,11 @@ def run_ending(log: RunLog) -> None:
         )
     elif isinstance(end, Failed):
         st.error(f"**Failed** — {FailureKind(end.kind).label}: {inert(end.message)}", icon="🚫")
-    elif isinstance(end, Finished) and end.complete:
+    elif isinstance(end, Finished) and end.complete and end.stats.entities:
         st.success(f"**Complete** — {inert(end.message)}", icon="✅")
+    elif isinstance(end, Finished) and end.complete:
+        # The stream ended properly but nothing valid came out: no green tick for that.
+        st.warning(f"**Complete** — {inert(end.message)}", icon="⚠️")
     elif isinstance(end, Finished):
         labels = {"truncated": "Truncated", "cut_off": "Cut off", "limit": "Limit reached"}
         label = labels.get(end.ending, "Incomplete")

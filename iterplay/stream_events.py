@@ -52,7 +52,17 @@ class StreamTally:
 
 
 def complete_message(entities: int, invalid: int) -> str:
-    """The sentence that ends a complete stream, from what it yielded."""
+    """The sentence that ends a complete stream, from what it yielded: a complete stream is not
+    a success when nothing valid came out, so say what came."""
+    if entities == 0 and invalid == 0:
+        return "The stream completed, but the model returned an empty list."
+    if entities == 0:
+        which = "its one element" if invalid == 1 else f"all {invalid} elements"
+        return f"The stream completed, but {which} failed validation: nothing valid came out."
+    if invalid:
+        return (
+            f"The stream completed; {invalid} of {entities + invalid} elements failed validation."
+        )
     return "The stream completed."
 
 

@@ -326,3 +326,25 @@ def test_several_roots_default_to_what_the_cli_extracts(remote_env):
     assert picker.value == ["User", "Product"]
     app.button(key="extract").click().run()
     assert remote_env.requests[-1]["tools"][0]["function"]["name"] == "IterableUserOrProduct"
+
+
+def test_a_complete_run_with_nothing_valid_is_not_shown_as_a_success(remote_env):
+    remote_env.script("two-users", Reply.from_text('{"tasks": []}', channel="tool_call"))
+    app = open_page()
+    app.button(key="extract").click().run()
+    assert not app.success
+    ending = next(w.value for w in app.warning if "Complete" in w.value)
+    assert "the model returned an empty list" in ending
+
+
+def test_a_complete_run_whose_elements_all_failed_says_so(remote_env):
+    wrong = '{"name": "A", "age": "old"}'
+    remote_env.script(
+        "two-users",
+        Reply.from_text('{"tasks": [' + wrong + ", " + wrong + "]}", channel="tool_call"),
+    )
+    app = open_page()
+    app.button(key="extract").click().run()
+    assert not app.success
+    ending = next(w.value for w in app.warning if "Complete" in w.value)
+    assert "all 2 elements failed validation" in ending

@@ -186,6 +186,15 @@ def test_every_line_is_one_json_object_and_stderr_is_empty(complete_run):
 # -- the other endings --------------------------------------------------------------------------
 
 
+def test_an_empty_list_is_complete_and_the_done_line_says_nothing_came_out(server, files):
+    server.script("empty", Reply.from_text('{"tasks": []}', channel="tool_call"))
+
+    run = extract_from(server, files, "empty")
+
+    assert (run.status, run.last["type"], run.last["complete"]) == (0, "done", True)
+    assert run.last["message"] == "The stream completed, but the model returned an empty list."
+
+
 def test_events_flag_adds_token_and_partial_lines(server, files):
     server.script("events", Reply.from_text(TASKS, chunk_size=4))
 

@@ -225,6 +225,32 @@ def test_invalid_element_in_the_middle_is_reported_and_the_stream_goes_on(script
     assert (ending.complete, ending.stats.entities, ending.stats.invalid_entities) == (True, 2, 1)
 
 
+def test_a_complete_empty_list_says_the_model_returned_nothing(scripted_server, mode):
+    ending = final(extract(scripted_server, answer(mode, tasks()), mode))
+
+    assert (ending.complete, ending.ending, ending.stats.entities) == (True, "complete", 0)
+    assert ending.message == "The stream completed, but the model returned an empty list."
+
+
+def test_a_complete_stream_of_invalid_elements_says_they_all_failed(scripted_server, mode):
+    wrong = '{"name": "Bob", "age": "old"}'
+
+    ending = final(extract(scripted_server, answer(mode, tasks(wrong, wrong, wrong)), mode))
+
+    assert (ending.complete, ending.stats.entities, ending.stats.invalid_entities) == (True, 0, 3)
+    assert ending.message == (
+        "The stream completed, but all 3 elements failed validation: nothing valid came out."
+    )
+
+
+def test_a_complete_stream_with_some_invalid_elements_counts_them(scripted_server, mode):
+    wrong = '{"name": "Bob", "age": "old"}'
+
+    ending = final(extract(scripted_server, answer(mode, tasks(JASON, wrong, JOHN)), mode))
+
+    assert ending.message == "The stream completed; 1 of 3 elements failed validation."
+
+
 def test_malformed_json_element_is_invalid_and_the_stream_goes_on(scripted_server, mode):
     broken = '{"name": "Bob", "age": }'
 
