@@ -27,6 +27,7 @@ from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score
 from components.stats_bar import retry_notice, run_ending, stats_line
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
 from iterplay.limits import limits
+from iterplay.run_inputs import in_words
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
 
@@ -47,6 +48,7 @@ class RunView:
                 _entity_view_toggle(self.view)
             st.html(CARD_STYLE + MARK_STYLE)
             self.status_slot = st.empty()
+            self.out_of_date_slot = st.empty()
             self.stats_slot = st.empty()
             self.score_slot = st.empty()
             self.table_slot = st.empty()
@@ -80,7 +82,15 @@ class RunView:
             "What the model sends (content or tool-call arguments) shows here."
         )
 
-    def replay(self, log: RunLog) -> None:
+    def replay(self, log: RunLog, changed: tuple[str, ...] = ()) -> None:
+        """Redraw a run from its log; ``changed`` names the inputs that differ since it ran."""
+        if changed:
+            have = "has" if len(changed) == 1 else "have"
+            self.out_of_date_slot.info(
+                f"**Out of date** — these results came from earlier inputs: {in_words(changed)} "
+                f"{have} changed since. Press **Extract** to run again.",
+                icon="🕰️",
+            )
         for element in log.elements:
             self._add_element(element)
         self.raw.add(log.raw_text)

@@ -21,6 +21,7 @@ from iterplay.events import (
     Stats,
     Token,
 )
+from iterplay.run_inputs import RunInputs
 
 
 @dataclass
@@ -46,6 +47,8 @@ class RunLog:
     entity_count: int = 0
     invalid_count: int = 0
     retries: list[Retrying] = field(default_factory=list)
+    # The inputs that produced the run, so its results can say when those on screen differ.
+    inputs: RunInputs | None = None
 
     def add(self, event: Event) -> None:
         match event:

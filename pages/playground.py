@@ -41,9 +41,10 @@ from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
 from iterplay.limits import limits
 from iterplay.local_model import LocalModelServer, embedded_provider, ensure_server
-from iterplay.provider import ProviderConfig, configured_endpoint
+from iterplay.provider import ProviderConfig, configured_endpoint, safe_url
 from iterplay.records import entity_data
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
+from iterplay.run_inputs import RunInputs, changed_inputs
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
 from iterplay.share import SharedState, decode_state
@@ -164,6 +165,29 @@ def note_interruption(stop_pressed: bool) -> None:
         )
 
 
+def provider_shown(choice: ProviderChoice) -> str:
+    """The provider a run used: "embedded", or the endpoint's URL without credentials."""
+    if choice.embedded:
+        return "embedded"
+    return safe_url(choice.endpoint.base_url) if choice.endpoint else ""
+
+
+def run_inputs(schema: SchemaState, choice: ProviderChoice) -> RunInputs:
+    """The inputs on screen, as a run's results depend on them."""
+    return RunInputs(
+        schema=schema.text,
+        schema_kind=schema.kind,
+        targets=schema.targets,
+        text=state[Input.SOURCE_TEXT],
+        system_prompt=state[Input.SYSTEM_PROMPT],
+        provider=provider_shown(choice),
+        model=choice.model,
+        mode=choice.mode,
+        temperature=choice.temperature,
+        max_tokens=choice.max_tokens,
+    )
+
+
 def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionRequest:
     """The request the inputs describe; an InputError says in one sentence what stops it."""
     if choice.problem:
@@ -180,7 +204,9 @@ def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionR
     )
 
 
-def extract(view: RunView, choice: ProviderChoice, request: ExtractionRequest, progress) -> None:
+def extract(
+    view: RunView, choice: ProviderChoice, request: ExtractionRequest, inputs: RunInputs, progress
+) -> None:
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
     try:
         with progress, st.spinner(MODEL_STARTING, show_time=True):
@@ -190,7 +216,7 @@ def extract(view: RunView, choice: ProviderChoice, request: ExtractionRequest, p
             f"**The embedded model could not start** — {inert(error)}", icon="🚫"
         )
         return
-    log = RunLog(started=pressed)
+    log = RunLog(started=pressed, inputs=inputs)
     state[Kept.ACTIVE_RUN] = log
     run = BackgroundRun(provider, request, partials=True)
     try:
@@ -261,9 +287,11 @@ def page() -> None:
         score = LiveScore(schema.wrapper, case, current_cases().rules)
     view = RunView(cards_column, raw_column, score)
     if toolbar.extract and request is not None and not blocked:
-        extract(view, choice, request, toolbar.progress)
+        extract(view, choice, request, run_inputs(schema, choice), toolbar.progress)
     elif state.get(Kept.ACTIVE_RUN) is not None:
-        view.replay(state[Kept.ACTIVE_RUN])
+        log = state[Kept.ACTIVE_RUN]
+        changed = changed_inputs(log.inputs, run_inputs(schema, choice)) if log.inputs else ()
+        view.replay(log, changed)
     else:
         view.empty_state()
     offer_cards_as_expected(cards_column)

@@ -348,3 +348,27 @@ def test_a_complete_run_whose_elements_all_failed_says_so(remote_env):
     assert not app.success
     ending = next(w.value for w in app.warning if "Complete" in w.value)
     assert "all 2 elements failed validation" in ending
+
+
+def out_of_date_notes(app: AppTest) -> list[str]:
+    return [info for info in infos(app) if "Out of date" in info]
+
+
+def test_results_say_which_inputs_changed_since_they_were_made(remote_env):
+    app = open_page()
+    app.button(key="extract").click().run()
+    app.text_area(key="source_text").input("Ann is 31.").run()
+    assert "the text has changed" in out_of_date_notes(app)[0]
+    app.selectbox(key="mode_remote").select("json").run()
+    assert "the text and the mode have changed" in out_of_date_notes(app)[0]
+    assert "<b>name</b>: John" in html_text(app)  # the old cards stay, marked
+
+
+def test_results_of_the_inputs_on_screen_are_not_marked(remote_env):
+    app = open_page()
+    app.button(key="extract").click().run()
+    app.run()
+    assert out_of_date_notes(app) == []
+    app.text_area(key="source_text").input("Ann is 31.").run()
+    app.button(key="extract").click().run()
+    assert out_of_date_notes(app) == []
