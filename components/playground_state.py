@@ -54,6 +54,7 @@ class Kept(StrEnum):
     CASES_PROBLEM = "cases_problem"  # why the expected list as typed cannot be used
     PAGE_SHOWN = "page_shown"  # the title of the page this run shows
     INPUTS_SENT = "inputs_sent"  # a run on this page drew every input, values included
+    CONTAINER_TURNS = "container_turns"  # {key: slot}: see components.fresh_container
     LINK_MODEL = "link_model"  # the link author's model, when this server cannot run it
 
 

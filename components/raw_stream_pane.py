@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.fresh_container import fresh_container
 from iterplay.limits import Limits
 
 SEGMENT_CHARS = 2000
@@ -30,9 +31,9 @@ PANE_STYLE = """
 class RawStreamPane:
     """Appends text to the ``raw-stream`` container in throttled, bounded updates."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, new_run: bool = False) -> None:
         st.html(PANE_STYLE)
-        self.container = st.container(key="raw-stream", height=PANE_HEIGHT, border=True)
+        self.container = fresh_container("raw-stream", new_run, height=PANE_HEIGHT, border=True)
         self.segment_slot = None
         self.segment_text = ""
         self.pending: list[str] = []

@@ -21,6 +21,7 @@ import streamlit as st
 
 from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.entity_table import entity_table, table_row
+from components.fresh_container import fresh_container
 from components.playground_state import Input, default_input, keep
 from components.raw_stream_pane import FLUSH_SECONDS, PANE_HEIGHT, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
@@ -39,7 +40,10 @@ ENTITY_VIEWS = {"cards": "Cards", "table": "Table"}
 class RunView:
     """Placeholders laid out once per script run, in the cards and raw-stream columns."""
 
-    def __init__(self, cards_column, raw_column, score: LiveScore | None = None) -> None:
+    def __init__(
+        self, cards_column, raw_column, score: LiveScore | None = None, new_run: bool = False
+    ) -> None:
+        """``new_run``: this script run starts a run, so the previous run's output goes at once."""
         default_input(Input.ENTITY_VIEW, "cards")
         self.view = st.session_state[Input.ENTITY_VIEW]
         with cards_column:
@@ -53,13 +57,13 @@ class RunView:
             self.score_slot = st.empty()
             self.table_slot = st.empty()
             height = PANE_HEIGHT if self.view == "cards" else "content"
-            with st.container(key="entity-list", height=height):
+            with fresh_container("entity-list", new_run, height=height):
                 self.cards = st.container(key="entity-cards")
                 with st.container(key="partial-card"):
                     self.partial_slot = st.empty()
         with raw_column:
             st.subheader("Raw stream")
-            self.raw = RawStreamPane(limits().raw_pane_chars)
+            self.raw = RawStreamPane(limits().raw_pane_chars, new_run)
             self.raw_caption = st.empty()
         self.table_rows: list[dict] = []
         self.table_stale = False

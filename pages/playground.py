@@ -285,8 +285,11 @@ def page() -> None:
     score = None
     if case is not None and schema.wrapper is not None:
         score = LiveScore(schema.wrapper, case, current_cases().rules)
-    view = RunView(cards_column, raw_column, score)
-    if toolbar.extract and request is not None and not blocked:
+    starting = toolbar.extract and request is not None and not blocked
+    view = RunView(cards_column, raw_column, score, new_run=starting)
+    # Held now, so the previous run's picker leaves the page as soon as a new run starts.
+    picker_slot = cards_column.empty()
+    if starting:
         extract(view, choice, request, run_inputs(schema, choice), toolbar.progress)
     elif state.get(Kept.ACTIVE_RUN) is not None:
         log = state[Kept.ACTIVE_RUN]
@@ -294,16 +297,18 @@ def page() -> None:
         view.replay(log, changed)
     else:
         view.empty_state()
-    offer_cards_as_expected(cards_column)
+    offer_cards_as_expected(picker_slot)
 
 
-def offer_cards_as_expected(cards_column) -> None:
+def offer_cards_as_expected(picker_slot) -> None:
     """After a run, any card becomes an expected entity of this text in one click."""
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None or not log.finished:
         return
     entities = [(e.index, entity_data(e.value)) for e in log.elements if isinstance(e, Entity)]
-    with cards_column:
+    # Inside a container: a keyed widget put straight into a slot would stay on screen, faded,
+    # until the end of the next run (the frontend keeps it to preserve its state).
+    with picker_slot.container():
         expected_picker(entities, state[Input.SOURCE_TEXT], run_key=str(id(log)))
 
 

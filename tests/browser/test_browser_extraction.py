@@ -133,6 +133,29 @@ def test_two_sessions_at_once_see_only_their_own_runs(
     assert "Zed" not in slow.page_text() and "Ann" not in fast.page_text()
 
 
+def test_a_new_run_does_not_show_the_previous_runs_output_beside_it(
+    playground, scenario, provider_server, request
+):
+    """The second run is held after its first card: by then nothing of the first run, whose
+    cards came one by one, is on the page, faded or not."""
+    gate = f"{request.node.name}-second"
+    one_by_one = Reply.from_text(tasks_json(PEOPLE), chunk_size=7, pause=0.1, channel="tool_call")
+    held = first_then_gate(gate, [{"name": "Zed", "age": 99}, {"name": "Yan", "age": 98}])
+    playground.open(scenario(one_by_one, held, text="People."))
+    playground.extract()
+    assert [card["name"] for card in playground.all_card_fields()] == ["Ann", "Bob", "Cy"]
+
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_contain_text("Zed")
+
+    expect(playground.entity_cards).to_have_count(1)
+    expect(playground.ending).to_have_count(0)
+    expect(playground.page.get_by_text("Add a card to the expected entities")).to_have_count(0)
+    assert "Bob" not in playground.raw_stream() and "Cy" not in playground.page_text()
+    provider_server.open_gate(gate)
+    assert "Complete" in playground.wait_for_ending()
+
+
 def test_stop_during_a_pause_keeps_the_first_card_and_says_stopped(playground, scenario):
     """Stop works while the provider is silent: it shows within seconds, whereas the rest of
     the answer never comes."""
