@@ -20,6 +20,7 @@ class RunInputs:
     mode: str
     temperature: float
     max_tokens: int
+    strict: bool
 
 
 _LABELS = {
@@ -33,6 +34,7 @@ _LABELS = {
     "mode": "the mode",
     "temperature": "the temperature",
     "max_tokens": "max tokens",
+    "strict": "strict outputs",
 }
 
 

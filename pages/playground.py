@@ -185,6 +185,7 @@ def run_inputs(schema: SchemaState, choice: ProviderChoice) -> RunInputs:
         mode=choice.mode,
         temperature=choice.temperature,
         max_tokens=choice.max_tokens,
+        strict=choice.strict,
     )
 
 

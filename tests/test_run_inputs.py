@@ -17,6 +17,7 @@ RUN = RunInputs(
     mode="json",
     temperature=0.0,
     max_tokens=1024,
+    strict=False,
 )
 
 
@@ -33,6 +34,10 @@ def test_the_provider_counts_as_an_input():
     assert changed_inputs(RUN, replace(RUN, provider="http://localhost:11434/v1")) == (
         "the provider",
     )
+
+
+def test_strict_outputs_count_as_an_input():
+    assert changed_inputs(RUN, replace(RUN, strict=True)) == ("strict outputs",)
 
 
 def test_in_words_joins_with_commas_and_a_final_and():
