@@ -47,6 +47,7 @@ class Kept(StrEnum):
     EDITOR = "schema_editor"  # EditorMount: the editor widget now mounted
     TARGETS = "targets"  # the target models last chosen (or from a link)
     ACTIVE_RUN = "active_run"  # the RunLog of the current or last run
+    LIVE_RUN = "live_run"  # the SessionRun still going, if any (see iterplay.session_run)
     SHARE_APPLIED = "share_applied"  # the ?s= token the session started with, or last wrote
     SHARE_ERROR = "share_error"  # why the ?s= token could not be loaded, said once
     CASES = "cases"  # CaseSet: texts with their expected entities (see cases_panel)

@@ -47,6 +47,7 @@ from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
 from iterplay.run_inputs import RunInputs, changed_inputs
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
+from iterplay.session_run import SessionRun
 from iterplay.share import SharedState, decode_state
 from iterplay.wrapper import Wrapper
 
@@ -157,12 +158,12 @@ def shared_state(schema: SchemaState, choice: ProviderChoice) -> SharedState:
 
 
 def note_interruption(stop_pressed: bool) -> None:
-    """A rerun during a run ends it; say why, keeping everything it produced."""
-    log: RunLog | None = state.get(Kept.ACTIVE_RUN)
-    if log is not None and not log.finished:
-        log.interrupt(
-            "You pressed Stop." if stop_pressed else "An input changed while the run was going."
-        )
+    """Stop ends the session's run, keeping everything it produced. Nothing else does: an edit
+    while it streams draws the page again and the run goes on."""
+    live: SessionRun | None = state.get(Kept.LIVE_RUN)
+    if stop_pressed and live is not None:
+        live.stop("You pressed Stop.")
+        del state[Kept.LIVE_RUN]
 
 
 def provider_shown(choice: ProviderChoice) -> str:
@@ -205,9 +206,10 @@ def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionR
     )
 
 
-def extract(
+def start_run(
     view: RunView, choice: ProviderChoice, request: ExtractionRequest, inputs: RunInputs, progress
 ) -> None:
+    """Start a run the session owns (see ``session_run``); a run still going is stopped."""
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
     try:
         with progress, st.spinner(MODEL_STARTING, show_time=True):
@@ -217,21 +219,54 @@ def extract(
             f"**The embedded model could not start** — {inert(error)}", icon="🚫"
         )
         return
+    if (previous := state.pop(Kept.LIVE_RUN, None)) is not None:
+        previous.stop("A new run started.")
     log = RunLog(started=pressed, inputs=inputs)
     state[Kept.ACTIVE_RUN] = log
-    run = BackgroundRun(provider, request, partials=True)
-    try:
-        for batch in run.batches(poll_seconds=0.02):
-            if batch is None:
-                view.tick(log)
-                continue
-            for event in batch:
-                log.add(event)
-                view.take(event)
-            view.draw(log)
-        view.draw(log, force=True)
-    finally:
-        run.cancel()
+    state[Kept.LIVE_RUN] = SessionRun(BackgroundRun(provider, request, partials=True), log)
+
+
+def follow(view: RunView, run: SessionRun) -> None:
+    """Draw what the run produces until it ends. A rerun (an edit, a click) ends this loop, not
+    the run: the next script run draws what arrived meanwhile and follows on."""
+    for batch in run.follow(poll_seconds=0.02):
+        if batch is None:
+            view.tick(run.log)
+            continue
+        for event in batch:
+            view.take(event)
+        view.draw(run.log)
+    view.draw(run.log, force=True)
+    if state.get(Kept.LIVE_RUN) is run:
+        del state[Kept.LIVE_RUN]
+
+
+@st.fragment
+def run_output(cards_column, raw_column, score: LiveScore | None, start, inputs_now) -> None:
+    """The output columns: the run the session owns, live, or the last one, as it ended.
+
+    A fragment, so the widgets it draws (the cards/table toggle, the expected-entity picker)
+    rerun only the output, and the run goes on through them. ``start``: the arguments of
+    ``start_run`` when Extract was pressed in this script run.
+    """
+    view = RunView(cards_column, raw_column, score, new_run=start is not None)
+    # Held now, so the previous run's picker leaves the page as soon as a new run starts.
+    picker_slot = cards_column.empty()
+    if start is not None:
+        start_run(view, *start)
+    log: RunLog | None = state.get(Kept.ACTIVE_RUN)
+    if log is None:
+        view.empty_state()
+        return
+    changed = changed_inputs(log.inputs, inputs_now) if log.inputs else ()
+    live: SessionRun | None = state.get(Kept.LIVE_RUN)
+    if live is not None and live.log is log:
+        if start is None:
+            view.replay(log, changed)  # what arrived while the page was drawn again
+        follow(view, live)
+    else:
+        view.replay(log, changed)
+    offer_cards_as_expected(picker_slot)
 
 
 def page() -> None:
@@ -287,18 +322,9 @@ def page() -> None:
     if case is not None and schema.wrapper is not None:
         score = LiveScore(schema.wrapper, case, current_cases().rules)
     starting = toolbar.extract and request is not None and not blocked
-    view = RunView(cards_column, raw_column, score, new_run=starting)
-    # Held now, so the previous run's picker leaves the page as soon as a new run starts.
-    picker_slot = cards_column.empty()
-    if starting:
-        extract(view, choice, request, run_inputs(schema, choice), toolbar.progress)
-    elif state.get(Kept.ACTIVE_RUN) is not None:
-        log = state[Kept.ACTIVE_RUN]
-        changed = changed_inputs(log.inputs, run_inputs(schema, choice)) if log.inputs else ()
-        view.replay(log, changed)
-    else:
-        view.empty_state()
-    offer_cards_as_expected(picker_slot)
+    inputs_now = run_inputs(schema, choice)
+    start = (choice, request, inputs_now, toolbar.progress) if starting else None
+    run_output(cards_column, raw_column, score, start, inputs_now)
 
 
 def offer_cards_as_expected(picker_slot) -> None:

@@ -208,3 +208,18 @@ def test_stop_closes_the_connection_to_the_provider(playground, scenario, provid
     while run_connections & open_connections(port):
         assert time.monotonic() < deadline, "the run's provider connection is still open"
         time.sleep(0.1)
+
+
+def test_editing_the_schema_during_a_run_does_not_stop_it(playground, scenario, provider_server):
+    """The run belongs to the session: the edit draws the page again, the stream goes on, and
+    the results say they came from the schema as it was."""
+    gate = "after-the-edit"
+    playground.open(scenario(first_then_gate(gate, PEOPLE)))
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_be_visible()
+    playground.set_editor_text(USER.rstrip() + "\n    nickname: str | None = None\n")
+    expect(playground.page.get_by_text("Out of date")).to_be_visible()
+    expect(playground.ending).to_have_count(0)  # still streaming: the edit did not end it
+    provider_server.open_gate(gate)
+    assert "Complete" in playground.wait_for_ending()
+    assert [card["name"] for card in playground.all_card_fields()] == ["Ann", "Bob", "Cy"]
