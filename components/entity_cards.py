@@ -55,32 +55,33 @@ def value_html(value: Any) -> str:
     return escape(json.dumps(value))
 
 
-def entity_card_html(entity: Entity, mark: str = "") -> str:
-    """``mark``: live scoring's verdict on this card, as HTML (see ``score_marks``)."""
+def entity_card_html(entity: Entity, mark: str = "", prefix: str = "") -> str:
+    """``mark``: live scoring's verdict on this card, as HTML (see ``score_marks``); ``prefix``
+    starts the card's key (``lane<j>-`` in lane j)."""
     head = f"#{entity.index} · {escape(type(entity.value).__name__)} · {entity.t:.2f} s"
     return (
-        f'<div class="iterplay-card st-key-entity-card-{entity.index}">'
+        f'<div class="iterplay-card st-key-{prefix}entity-card-{entity.index}">'
         f'<div class="head">{head}</div>{mark}{value_html(entity_data(entity.value))}</div>'
     )
 
 
-def invalid_card_html(invalid: Invalid, mark: str = "") -> str:
+def invalid_card_html(invalid: Invalid, mark: str = "", prefix: str = "") -> str:
     problems = "".join(
         f"<li><code>{escape('.'.join(str(part) for part in error['loc']) or '(element)')}</code>"
         f": {escape(error['msg'])}</li>"
         for error in invalid.errors
     )
     return (
-        f'<div class="iterplay-card iterplay-invalid st-key-invalid-card-{invalid.index}">'
+        f'<div class="iterplay-card iterplay-invalid st-key-{prefix}invalid-card-{invalid.index}">'
         f'<div class="head">⚠️ #{invalid.index} failed validation · {invalid.t:.2f} s</div>'
         f"{mark}<ul>{problems}</ul><pre>{escape(invalid.raw)}</pre></div>"
     )
 
 
-def card_html(element: Entity | Invalid, mark: str = "") -> str:
+def card_html(element: Entity | Invalid, mark: str = "", prefix: str = "") -> str:
     if isinstance(element, Entity):
-        return entity_card_html(element, mark)
-    return invalid_card_html(element, mark)
+        return entity_card_html(element, mark, prefix)
+    return invalid_card_html(element, mark, prefix)
 
 
 def partial_card_html(partial: Partial) -> str:

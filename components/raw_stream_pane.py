@@ -19,8 +19,8 @@ PANE_HEIGHT = 460
 
 PANE_STYLE = """
 <style>
-.st-key-raw-stream [data-testid="stVerticalBlock"] { gap: 0; }
-.st-key-raw-stream [data-testid="stText"], .st-key-raw-stream [data-testid="stText"] * {
+[class*="raw-stream"] [data-testid="stVerticalBlock"] { gap: 0; }
+[class*="raw-stream"] [data-testid="stText"], [class*="raw-stream"] [data-testid="stText"] * {
   font-family: "Source Code Pro", ui-monospace, monospace; font-size: 0.8rem;
   white-space: pre-wrap; overflow-wrap: anywhere;
 }
@@ -31,9 +31,9 @@ PANE_STYLE = """
 class RawStreamPane:
     """Appends text to the ``raw-stream`` container in throttled, bounded updates."""
 
-    def __init__(self, max_chars: int, new_run: bool = False) -> None:
+    def __init__(self, max_chars: int, new_run: bool = False, key: str = "raw-stream") -> None:
         st.html(PANE_STYLE)
-        self.container = fresh_container("raw-stream", new_run, height=PANE_HEIGHT, border=True)
+        self.container = fresh_container(key, new_run, height=PANE_HEIGHT, border=True)
         self.segment_slot = None
         self.segment_text = ""
         self.pending: list[str] = []

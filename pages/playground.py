@@ -8,11 +8,15 @@ run, and the link token already loaded.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
 from components.cases_panel import cases_panel, current_cases, expected_picker, replace_cases
 from components.inert_text import inert
+from components.lanes_panel import current_lanes, lanes_panel, replace_lanes
 from components.playground_state import (
     Input,
     Kept,
@@ -29,6 +33,15 @@ from components.provider_settings import (
     provider_settings,
     server_settings,
 )
+from components.race import (
+    LaneRun,
+    follow_race,
+    lane_diff_panel,
+    lane_views,
+    race_over,
+    replay_race,
+    start_race,
+)
 from components.run_toolbar import run_toolbar, toolbar_container
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
@@ -39,8 +52,9 @@ from iterplay.background_run import BackgroundRun
 from iterplay.errors import ConfigError, InputError, LocalModelError, ShareLinkError
 from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
+from iterplay.lanes import LaneSettings
 from iterplay.limits import limits
-from iterplay.local_model import LocalModelServer, embedded_provider, ensure_server
+from iterplay.local_model import EMBEDDED_LINE, LocalModelServer, embedded_provider, ensure_server
 from iterplay.provider import ProviderConfig, configured_endpoint, safe_url
 from iterplay.records import entity_data
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
@@ -95,6 +109,7 @@ def apply_share_link() -> None:
         set_input(Input.TEMPERATURE, float(shared.temperature))
     if shared.cases is not None:
         replace_cases(shared.cases)
+    replace_lanes([LaneSettings(**lane) for lane in shared.lanes or ()])
 
 
 def use_link_provider(model: str | None) -> None:
@@ -154,16 +169,34 @@ def shared_state(schema: SchemaState, choice: ProviderChoice) -> SharedState:
         mode=choice.mode,
         temperature=choice.temperature,
         cases=current_cases(),
+        lanes=[
+            {
+                "model": lane.model,
+                "mode": lane.mode,
+                "system_prompt": lane.system_prompt,
+                "temperature": lane.temperature,
+            }
+            for lane in current_lanes()
+        ]
+        or None,
     )
 
 
 def note_interruption(stop_pressed: bool) -> None:
-    """Stop ends the session's run, keeping everything it produced. Nothing else does: an edit
-    while it streams draws the page again and the run goes on."""
-    live: SessionRun | None = state.get(Kept.LIVE_RUN)
-    if stop_pressed and live is not None:
-        live.stop("You pressed Stop.")
-        del state[Kept.LIVE_RUN]
+    """Stop ends the session's runs, keeping everything they produced. Nothing else does: an
+    edit while they stream draws the page again and they go on."""
+    if stop_pressed:
+        stop_runs("You pressed Stop.")
+
+
+def stop_runs(reason: str) -> None:
+    """End lane 0's run and the race's other lanes, if still going."""
+    live: SessionRun | None = state.pop(Kept.LIVE_RUN, None)
+    if live is not None:
+        live.stop(reason)
+    for lane in state.get(Kept.RACE, {}).values():
+        if lane.run is not None and not lane.run.log.finished:
+            lane.run.stop(reason)
 
 
 def provider_shown(choice: ProviderChoice) -> str:
@@ -219,11 +252,12 @@ def start_run(
             f"**The embedded model could not start** — {inert(error)}", icon="🚫"
         )
         return
-    if (previous := state.pop(Kept.LIVE_RUN, None)) is not None:
-        previous.stop("A new run started.")
+    stop_runs("A new run started.")
     log = RunLog(started=pressed, inputs=inputs)
     state[Kept.ACTIVE_RUN] = log
-    state[Kept.LIVE_RUN] = SessionRun(BackgroundRun(provider, request, partials=True), log)
+    line = EMBEDDED_LINE if choice.embedded else None
+    background = BackgroundRun(provider, request, partials=True, line=line)
+    state[Kept.LIVE_RUN] = SessionRun(background, log)
 
 
 def follow(view: RunView, run: SessionRun) -> None:
@@ -242,31 +276,70 @@ def follow(view: RunView, run: SessionRun) -> None:
 
 
 @st.fragment
-def run_output(cards_column, raw_column, score: LiveScore | None, start, inputs_now) -> None:
-    """The output columns: the run the session owns, live, or the last one, as it ended.
+def run_output(output: Output, start: Start | None) -> None:
+    """The output: the runs the session owns, live, or the last ones, as they ended.
 
     A fragment, so the widgets it draws (the cards/table toggle, the expected-entity picker)
-    rerun only the output, and the run goes on through them. ``start``: the arguments of
-    ``start_run`` when Extract was pressed in this script run.
+    rerun only the output, and the runs go on through them. ``start``: what Extract, pressed in
+    this script run, starts: lane 0 in the cards and raw columns, the other lanes under them.
     """
-    view = RunView(cards_column, raw_column, score, new_run=start is not None)
+    new_run = start is not None
+    view = RunView(output.cards_column, output.raw_column, output.score(), new_run=new_run)
     # Held now, so the previous run's picker leaves the page as soon as a new run starts.
-    picker_slot = cards_column.empty()
+    picker_slot = output.cards_column.empty()
     if start is not None:
-        start_run(view, *start)
+        start_run(view, start.choice, start.request, output.inputs_now, start.progress)
+        state[Kept.RACE] = start_race(
+            start.lanes,
+            start.request,
+            output.inputs_now,
+            start.choice.endpoint,
+            lambda: embedded_provider(local_server()),
+            start.choice.embedded,
+        )
+    race: dict[int, LaneRun] = state.get(Kept.RACE, {})
+    views = lane_views(output.lanes_area, race, output.score, new_run)
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None:
         view.empty_state()
         return
-    changed = changed_inputs(log.inputs, inputs_now) if log.inputs else ()
+    changed = changed_inputs(log.inputs, output.inputs_now) if log.inputs else ()
     live: SessionRun | None = state.get(Kept.LIVE_RUN)
-    if live is not None and live.log is log:
-        if start is None:
-            view.replay(log, changed)  # what arrived while the page was drawn again
+    live = live if live is not None and live.log is log else None
+    if start is None:
+        view.replay(log, changed)  # what arrived while the page was drawn again
+        replay_race(views, race)
+    if race:
+        follow_race(view, live, views, race)
+        if state.get(Kept.LIVE_RUN) is live:
+            state.pop(Kept.LIVE_RUN, None)
+        if race_over(log, race) and output.wrapper is not None:
+            lane_diff_panel(output.lanes_area, output.wrapper, log, race)
+    elif live is not None:
         follow(view, live)
-    else:
-        view.replay(log, changed)
     offer_cards_as_expected(picker_slot)
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where and against what the output is drawn (the same in every script run)."""
+
+    cards_column: Any
+    raw_column: Any
+    lanes_area: Any
+    score: Callable[[], LiveScore | None]  # a fresh live score per lane, or None
+    inputs_now: RunInputs
+    wrapper: Wrapper | None
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a press of Extract starts."""
+
+    choice: ProviderChoice
+    request: ExtractionRequest
+    lanes: list[LaneSettings]
+    progress: Any
 
 
 def page() -> None:
@@ -315,16 +388,22 @@ def page() -> None:
             blocked = "Paste some text."
         share_box(shared_state(schema, choice))
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
+        lanes = lanes_panel(choice.embedded)
     toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line)
     note_inputs_sent()
     note_interruption(toolbar.stop)
-    score = None
-    if case is not None and schema.wrapper is not None:
-        score = LiveScore(schema.wrapper, case, current_cases().rules)
+    lanes_area = st.container()
+
+    def score() -> LiveScore | None:
+        if case is None or schema.wrapper is None:
+            return None
+        return LiveScore(schema.wrapper, case, current_cases().rules)
+
     starting = toolbar.extract and request is not None and not blocked
-    inputs_now = run_inputs(schema, choice)
-    start = (choice, request, inputs_now, toolbar.progress) if starting else None
-    run_output(cards_column, raw_column, score, start, inputs_now)
+    output = Output(
+        cards_column, raw_column, lanes_area, score, run_inputs(schema, choice), schema.wrapper
+    )
+    run_output(output, Start(choice, request, lanes, toolbar.progress) if starting else None)
 
 
 def offer_cards_as_expected(picker_slot) -> None:

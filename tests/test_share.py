@@ -120,3 +120,32 @@ def test_decompression_bomb_is_refused():
     token = base64.urlsafe_b64encode(bomb).decode().rstrip("=")
     with pytest.raises(ShareLinkError, match="more than we accept"):
         decode_state(token)
+
+
+LANES = [
+    {"model": "gpt-4o", "mode": "json", "system_prompt": None, "temperature": 0.7},
+    {"model": None, "mode": None, "system_prompt": "Only adults.", "temperature": None},
+]
+
+
+def test_a_link_with_lanes_is_version_2_and_round_trips_them():
+    with_lanes = replace(STATE, lanes=LANES)
+    token = encode_state(with_lanes)
+    assert token_data(token)["v"] == 2 and token_data(token)["lanes"] == LANES
+    assert decode_state(token) == with_lanes
+
+
+@pytest.mark.parametrize(
+    ("lanes", "reason"),
+    [
+        ({"model": "x"}, "at most 3 lanes"),
+        ([{}] * 4, "at most 3 lanes"),
+        ([{"model": "x", "base_url": "http://evil"}], "lane 1 must be an object"),
+        ([{"mode": "yaml"}], "lane 1: it must be one of"),
+        ([{"temperature": 9}], "lane 1:"),
+    ],
+)
+def test_bad_lanes_in_a_link_are_refused_naming_the_lane(lanes, reason):
+    with pytest.raises(ShareLinkError, match="'lanes'") as refused:
+        decode_state(raw_token({"v": 2, "schema": "x", "lanes": lanes}))
+    assert reason in str(refused.value)

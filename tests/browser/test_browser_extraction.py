@@ -223,3 +223,26 @@ def test_editing_the_schema_during_a_run_does_not_stop_it(playground, scenario, 
     provider_server.open_gate(gate)
     assert "Complete" in playground.wait_for_ending()
     assert [card["name"] for card in playground.all_card_fields()] == ["Ann", "Bob", "Cy"]
+
+
+def test_two_lanes_against_two_models_stream_at_the_same_time(
+    playground, scenario, provider_server, request
+):
+    """Lane 0 is held after its first card; lane 1's card shows meanwhile, in its own column."""
+    gate = f"{request.node.name}-lane-0"
+    lane_model = f"{request.node.name}-lane-1"
+    provider_server.script(
+        lane_model, Reply.from_text(tasks_json([{"name": "Zed", "age": 99}]), channel="tool_call")
+    )
+    lane = {"model": lane_model, "mode": None, "system_prompt": None, "temperature": None}
+    playground.open(scenario(first_then_gate(gate, PEOPLE), lanes=[lane]))
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_be_visible()
+    lane_card = playground.page.locator(".st-key-lane1-entity-card-0")
+    expect(lane_card).to_contain_text("Zed")
+    expect(playground.entity_cards).to_have_count(1)  # lane 0 has not finished
+    provider_server.open_gate(gate)
+    expect(playground.ending).to_have_count(2, timeout=30_000)
+    assert [card["name"] for card in playground.all_card_fields()] == ["Ann", "Bob", "Cy"]
+    expect(playground.page.locator(".st-key-lane1-raw-stream")).to_contain_text("Zed")
+    expect(playground.page.get_by_text(re.compile("^Lane diff"))).to_be_visible()

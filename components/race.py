@@ -1,0 +1,169 @@
+"""A race: lanes 1 and up run beside lane 0 on the same schema and text, each drawn live.
+
+Lane 0 is the playground's own run (``RunView`` in the cards and raw columns); each other lane
+gets a column under them with its cards above its raw stream, keyed ``lane<j>-...`` (DESIGN.md).
+All runs stream at once; runs on the embedded model take turns (it answers one request at a
+time) and say so while they wait. When every lane has ended, the lane diff says which entities
+all lanes found, which only some or one found, and where they differ.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import streamlit as st
+
+from components.inert_text import inert
+from components.run_view import RunView
+from iterplay.background_run import BackgroundRun
+from iterplay.errors import LocalModelError
+from iterplay.events import Entity
+from iterplay.lanes import LaneDiff, LaneSettings, lane_diff, lane_request
+from iterplay.local_model import EMBEDDED_LINE
+from iterplay.provider import ProviderConfig
+from iterplay.request import ExtractionRequest
+from iterplay.run_inputs import RunInputs
+from iterplay.run_log import RunLog
+from iterplay.scoring import LiveScore
+from iterplay.session_run import SessionRun
+from iterplay.wrapper import Wrapper
+
+POLL_SECONDS = 0.02
+
+
+@dataclass
+class LaneRun:
+    """One lane of the race: what it runs, and its run (None if it could not start)."""
+
+    title: str
+    run: SessionRun | None
+    problem: str | None = None
+
+
+def start_race(
+    lanes: list[LaneSettings],
+    request: ExtractionRequest,
+    inputs: RunInputs,
+    remote: ProviderConfig | None,
+    embedded: Callable[[], ProviderConfig],
+    sidebar_embedded: bool,
+) -> dict[int, LaneRun]:
+    """Start lanes 1 and up. ``remote``: the sidebar's endpoint (None when it is the embedded
+    model); ``embedded``: starts or finds the embedded model."""
+    race: dict[int, LaneRun] = {}
+    for number, lane in enumerate(lanes, start=1):
+        on_embedded = bool(lane.embedded) or sidebar_embedded or remote is None
+        try:
+            provider = (
+                embedded() if on_embedded else replace(remote, model=lane.model or remote.model)  # type: ignore[arg-type]
+            )
+        except LocalModelError as error:
+            race[number] = LaneRun(f"Lane {number}", None, str(error))
+            continue
+        lane_req = lane_request(request, lane, provider.model)
+        log = RunLog(inputs=inputs)
+        line = EMBEDDED_LINE if on_embedded else None
+        background = BackgroundRun(provider, lane_req, partials=True, line=line)
+        title = f"Lane {number} — {'embedded' if on_embedded else lane_req.model} · {lane_req.mode}"
+        race[number] = LaneRun(title, SessionRun(background, log))
+    return race
+
+
+def lane_views(
+    area, race: dict[int, LaneRun], score: Callable[[], LiveScore | None], new_run: bool
+) -> dict[int, RunView]:
+    """A column per lane under the main columns, each with its own view."""
+    if not race:
+        return {}
+    with area:
+        columns = st.columns(len(race), gap="medium")
+    views = {}
+    for column, (number, lane) in zip(columns, race.items(), strict=True):
+        views[number] = RunView(column, column, score(), new_run, lane=number, title=lane.title)
+        if lane.problem is not None:
+            views[number].status_slot.error(
+                f"**This lane could not start** — {inert(lane.problem)}", icon="🚫"
+            )
+    return views
+
+
+def replay_race(views: dict[int, RunView], race: dict[int, LaneRun]) -> None:
+    for number, lane in race.items():
+        if lane.run is not None:
+            views[number].replay(lane.run.log)
+
+
+def follow_race(
+    main: RunView, main_run: SessionRun | None, views: dict[int, RunView], race: dict[int, LaneRun]
+) -> None:
+    """Draw every lane's new events as they come, until all have ended.
+
+    One loop takes from all runs in turn without waiting on any (``SessionRun.take``), so a
+    lane that is quiet or waiting in line never holds up the others' cards.
+    """
+    following = {0: (main, main_run)} if main_run is not None else {}
+    for number, lane in race.items():
+        if lane.run is not None:
+            following[number] = (views[number], lane.run)
+    while following:
+        arrived = False
+        for number, (view, run) in list(following.items()):
+            batch = run.take()
+            view.waiting_in_line(run.background.in_line and not run.log.finished)
+            if batch:
+                arrived = True
+                for event in batch:
+                    view.take(event)
+                view.draw(run.log)
+            elif run.ended:
+                view.draw(run.log, force=True)
+                del following[number]
+            else:
+                view.tick(run.log)
+        if not arrived:
+            time.sleep(POLL_SECONDS)
+
+
+def race_over(main_log: RunLog | None, race: dict[int, LaneRun]) -> bool:
+    logs = [main_log, *(lane.run.log for lane in race.values() if lane.run is not None)]
+    return all(log is not None and log.finished for log in logs)
+
+
+def lane_diff_panel(area, wrapper: Wrapper, main_log: RunLog, race: dict[int, LaneRun]) -> None:
+    """Which entities every lane found, which only some or one did, and differing fields."""
+    logs = {0: main_log} | {n: lane.run.log for n, lane in race.items() if lane.run is not None}
+    found = [[e.value for e in log.elements if isinstance(e, Entity)] for log in logs.values()]
+    try:
+        diff = lane_diff(wrapper, found)
+    except Exception as error:  # values from another schema version: say so, never a traceback
+        area.caption(f"No lane diff: {inert(error)}")
+        return
+    numbers = list(logs)
+    with area, st.expander(_summary(diff), expanded=True):
+        rows = [
+            {
+                "entity": _short(entity.data),
+                "found by": ", ".join(f"lane {numbers[j]}" for j in entity.exact),
+                "differs in": "; ".join(
+                    f"lane {numbers[j]}: {', '.join(fields)}"
+                    for j, fields in entity.differing.items()
+                ),
+            }
+            for entity in diff.entities
+        ]
+        st.dataframe(rows, hide_index=True)
+
+
+def _summary(diff: LaneDiff) -> str:
+    return (
+        f"Lane diff — {len(diff.by_all)} found by all lanes · {len(diff.by_some)} by some · "
+        f"{len(diff.by_one)} by one · "
+        f"{sum(1 for e in diff.entities if e.differing)} with differing fields"
+    )
+
+
+def _short(data: dict) -> str:
+    text = ", ".join(f"{name}={value!r}" for name, value in data.items())
+    return text if len(text) <= 120 else text[:119] + "…"
