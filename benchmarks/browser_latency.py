@@ -12,6 +12,9 @@ naming its own scenario model, presses **Extract**, and waits for the run's endi
     closing brace, to the moment the card holds its fields in the page. Target: worst <= 60 ms.
 (b) Fast run: ``--fast-elements`` elements in ``--chunk-size`` pieces, written as fast as the app
     reads them. The lag from the last piece written to the last card in the page. Target: 1 s.
+(c) Four lanes: the paused run of (a) on four lanes at once (a share link with three lanes, each
+    its own scenario model). Per lane, closing brace -> card as in (a); the worst card of any
+    lane against the single-lane worst of (a) in the same run. Target: <= 2x.
 
 Baseline, measured in the same run: the *floor*, a minimal Streamlit page (written to a temporary
 file by this script) that reads the same stream with the bare openai SDK, counts braces, and
@@ -79,23 +82,23 @@ CARD_OBSERVER = """
 (() => {
   if (window.top !== window) return;
   const now = () => performance.timeOrigin + performance.now();
-  const cards = new Map();
-  const pending = new Set();
-  const pattern = /st-key-entity-card-(\\d+)/;
+  const cards = new Map();  // "lane:index" -> times (lane 0: st-key-entity-card-<i>)
+  const pending = new Map();  // "lane:index" -> the card's class
+  const pattern = /st-key-(?:lane(\\d+)-)?entity-card-(\\d+)/;
   window.__cards = cards;
   const check = (element) => {
     const match = typeof element.className === "string" && pattern.exec(element.className);
     if (!match) return;
-    const index = Number(match[1]);
-    if (!cards.has(index)) {
-      cards.set(index, { inserted: now(), filled: null, frame: null });
-      pending.add(index);
+    const key = (match[1] || "0") + ":" + match[2];
+    if (!cards.has(key)) {
+      cards.set(key, { inserted: now(), filled: null, frame: null });
+      pending.set(key, match[0]);
     }
   };
   const scan = (node) => {
     if (node.nodeType !== 1) return;
     check(node);
-    node.querySelectorAll('[class*="st-key-entity-card-"]').forEach(check);
+    node.querySelectorAll('[class*="entity-card-"]').forEach(check);
   };
   new MutationObserver((records) => {
     const t = now();
@@ -103,12 +106,12 @@ CARD_OBSERVER = """
       if (record.type === "childList") record.addedNodes.forEach(scan);
       else check(record.target);
     }
-    for (const index of [...pending]) {
-      const card = document.querySelector(".st-key-entity-card-" + index);
+    for (const [key, name] of [...pending]) {
+      const card = document.querySelector("." + name);
       if (card && card.querySelector("li")) {
-        const times = cards.get(index);
+        const times = cards.get(key);
         times.filled = t;
-        pending.delete(index);
+        pending.delete(key);
         requestAnimationFrame(() => { times.frame = now(); });
       }
     }
@@ -268,16 +271,17 @@ def calibration_error(page: Page, offset: float) -> float:
     return worst
 
 
-def card_times(page: Page, offset: float) -> dict[int, CardTimes]:
+def card_times(page: Page, offset: float, lane: int = 0) -> dict[int, CardTimes]:
+    """Card index -> its times, for one lane (0: the playground's own run)."""
     raw = page.evaluate("Object.fromEntries(window.__cards)")
     return {
-        int(index): CardTimes(
+        int(key.split(":")[1]): CardTimes(
             times["inserted"] / 1000 - offset,
             times["filled"] / 1000 - offset,
             times["frame"] / 1000 - offset if times["frame"] is not None else None,
         )
-        for index, times in raw.items()
-        if times["filled"] is not None
+        for key, times in raw.items()
+        if times["filled"] is not None and int(key.split(":")[0]) == lane
     }
 
 
@@ -345,6 +349,64 @@ def run_paused(browser: Browser, subject: Subject, server, model: str, reply: Re
         app_side.append(next(frame.arrived for frame in frames if key in frame.payload) - sent_at)
         browser_side.append(filled - max(f.arrived for f in frames if f.arrived <= filled))
     return PausedResult(latencies, app_side, browser_side, calibration)
+
+
+LANES = 4
+LANES_TARGET_RATIO = 2.0
+
+
+def run_lanes(browser: Browser, app: AppProcess, server, models: list[str], reply: Reply):
+    """(c): the paused reply on every lane at once; per lane, closing brace -> card."""
+    lanes = [
+        {"model": model, "mode": None, "system_prompt": None, "temperature": None}
+        for model in models[1:]
+    ]
+    state = SharedState(
+        schema=USER_SCHEMA, text="People.", model=models[0], mode="tools", lanes=lanes
+    )
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(CARD_OBSERVER)
+    try:
+        page = context.new_page()
+        page.goto(share_link(app.url, state))
+        Playground(page).ready()
+        offset = wall_minus_monotonic()
+        extract_button(page).click()
+        expect(ending(page)).to_have_count(len(models), timeout=LOAD_TIMEOUT_MS)
+        cards = {lane: card_times(page, offset, lane) for lane in range(len(models))}
+    finally:
+        context.close()
+    closing_pieces = closing_piece_of_each_element(reply)
+    latencies = {}
+    for lane, model in enumerate(models):
+        sent = server.sent(model)
+        latencies[lane] = [
+            cards[lane][index].filled - sent[piece] for index, piece in enumerate(closing_pieces)
+        ]
+    return latencies
+
+
+def report_lanes(
+    lanes: list[dict[int, list[float]]], single: list[PausedResult], elements: int
+) -> None:
+    print(f"\n(c) {LANES} lanes at once, each the paused run of (a); closing brace -> card")
+    print(f"{'rep':>3} " + " ".join(f"{'lane ' + str(j) + ' worst':>13}" for j in range(LANES)))
+    for number, run in enumerate(lanes, 1):
+        print(f"{number:>3} " + " ".join(f"{ms(max(run[j])):>13}" for j in range(LANES)))
+    worst_lanes = statistics.median(max(max(v) for v in run.values()) for run in lanes)
+    worst_single = statistics.median(max(r.latencies) for r in single)
+    ratio = worst_lanes / worst_single
+    print(f"\n{'':<44} {'4 lanes':>10} {'1 lane':>10} {'ratio':>6} {'target':>9}")
+    print(
+        f"{'worst card of any lane, median over reps':<44} {ms(worst_lanes):>10} "
+        f"{ms(worst_single):>10} {ratio:>6.2f} {'<= 2.00':>9} "
+        f"{'met' if ratio <= LANES_TARGET_RATIO else 'MISSED'}"
+    )
+    every = [value for run in lanes for values in run.values() for value in values]
+    print(
+        f"{'median card, all lanes and reps':<44} {median_ms(every):>10}   "
+        f"({elements} x {LANES} cards per rep)"
+    )
 
 
 @dataclass(frozen=True)
@@ -524,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     fast = fast_reply(args.fast_elements, args.chunk_size)
     scenarios = {f"paused-{name}-{n}": paused for name in pages for n in (*reps, "warm-up")}
     scenarios |= {f"fast-{name}-{n}": fast for name in (*pages, "engine") for n in reps}
+    scenarios |= {f"lanes-{n}-{j}": paused for n in reps for j in range(LANES)}
     with tempfile.TemporaryDirectory(prefix="browser-latency-") as workdir:
         work = Path(workdir)
         (work / "floor.py").write_text(FLOOR_APP)
@@ -547,6 +610,13 @@ def main(argv: list[str] | None = None) -> int:
                     for name, subject in subjects.items()
                 }
                 report_paused(paused_results, args.paused_elements, args.pause)
+                lanes_results = [
+                    run_lanes(
+                        browser, app, server, [f"lanes-{n}-{j}" for j in range(LANES)], paused
+                    )
+                    for n in reps
+                ]
+                report_lanes(lanes_results, paused_results["iterplay"], args.paused_elements)
                 fast_results = {
                     name: [
                         run_fast(browser, subject, server, f"fast-{name}-{n}", args.fast_elements)
