@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from pydantic import BaseModel
 
 from iterplay.background_run import BackgroundRun
@@ -78,3 +80,29 @@ def test_cancel_shuts_the_connection_without_waiting_for_the_next_chunk(scripted
     next(b for b in run.batches(poll_seconds=0.05) if b and isinstance(b[-1], Entity))
     run.cancel()
     assert run.wait(timeout=5), "the worker is still blocked reading the provider"
+
+
+def test_a_run_in_line_waits_for_its_turn_then_streams(scripted_server):
+    """A provider that serves one request at a time: the run waits, says so, sends nothing."""
+    scripted_server.script("m", Reply.from_text('[{"name": "A"}]'))
+    line = threading.Lock()
+    line.acquire()
+    run = BackgroundRun(provider(scripted_server), request("m"), line=line)
+    assert not run.wait(timeout=0.3)
+    assert run.in_line and run.take() == ([], False) and scripted_server.requests == []
+    line.release()
+    assert run.wait(timeout=10)
+    assert not run.in_line
+    events, done = run.take()
+    assert done and [e.value.name for e in events if isinstance(e, Entity)] == ["A"]
+    assert line.acquire(blocking=False)  # the run gave its turn back
+
+
+def test_a_run_stopped_while_in_line_never_sends_its_request(scripted_server):
+    scripted_server.script("m", Reply.from_text('[{"name": "A"}]'))
+    line = threading.Lock()
+    line.acquire()
+    run = BackgroundRun(provider(scripted_server), request("m"), line=line)
+    run.cancel()
+    assert run.wait(timeout=5)
+    assert run.take() == ([], True) and scripted_server.requests == []
