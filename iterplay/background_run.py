@@ -4,6 +4,9 @@ Streamlit can only interrupt a script (Stop, an edit) at a Streamlit call. A loo
 a socket read for the next token would hold the page until the token came; with the run on a
 worker thread, the page polls a queue and wakes up every ``poll_seconds`` to redraw, which is
 also where a Stop takes effect at once.
+
+A ``RunSink`` (the history's writer) sees every batch on the worker thread, whoever drains the
+run and however the page goes: closed when the worker ends, even if nobody is listening.
 """
 
 from __future__ import annotations
@@ -12,12 +15,21 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from iterplay.events import Event
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
 from iterplay.run import run_extraction_batches
+
+
+class RunSink(Protocol):
+    """Takes a run's events as they arrive, on the run's worker thread; must not block."""
+
+    def take(self, events: list[Event]) -> None: ...
+
+    def close(self) -> None:
+        """The worker ended: the run finished, was cancelled or failed."""
 
 
 class BackgroundRun:
@@ -30,11 +42,14 @@ class BackgroundRun:
         *,
         partials: bool = True,
         line: threading.Lock | None = None,
+        sink: RunSink | None = None,
     ) -> None:
         """``line``: held for the whole request, by a provider that serves one at a time (the
-        embedded model); the run waits for it first, and ``in_line`` says so meanwhile."""
+        embedded model); the run waits for it first, and ``in_line`` says so meanwhile.
+        ``sink``: sees every batch as it arrives, and is closed when the worker ends."""
         self._line = line
         self.in_line = line is not None
+        self._sink = sink
         self._arrived = threading.Condition()
         self._pending: list[Event] = []
         self._outcome: BaseException | None = None
@@ -48,6 +63,15 @@ class BackgroundRun:
         self._thread.start()
 
     def _work(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
+        try:
+            self._wait_in_line_and_stream(provider, request, partials)
+        finally:
+            if self._sink is not None:
+                self._sink.close()
+
+    def _wait_in_line_and_stream(
+        self, provider: ProviderConfig, request: ExtractionRequest, partials: bool
+    ) -> None:
         if self._line is None:
             self._stream(provider, request, partials)
             return
@@ -74,6 +98,8 @@ class BackgroundRun:
                 with self._arrived:
                     self._pending.extend(batch)
                     self._arrived.notify()
+                if self._sink is not None:
+                    self._sink.take(batch)
         except BaseException as error:  # handed to the consumer, who decides how to show it
             self._outcome = error
         finally:

@@ -39,7 +39,6 @@ from iterplay.run_file import RunFileRecorder, write_run_file
 
 if TYPE_CHECKING:
     from iterplay.schema import LoadedSchema
-    from iterplay.wrapper import Wrapper
 
 EXIT_COMPLETE = 0
 EXIT_INCOMPLETE = 1
@@ -306,7 +305,7 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
         return EXIT_ERROR
     from iterplay.run import run_extraction  # the OpenAI SDK: loaded only once inputs are good
 
-    recorder = None if args.no_history else _start_recording(schema, wrapper, provider, request)
+    recorder = None if args.no_history else _start_recording(schema, provider, request)
     run_file = RunFileRecorder(schema, request, provider) if args.save else None
     events = recorded(run_extraction(provider, request, partials=args.events), recorder)
     try:
@@ -388,22 +387,11 @@ def read_schema(schema_path: Path) -> LoadedSchema:
 
 
 def _start_recording(
-    schema: LoadedSchema, wrapper: Wrapper, provider: ProviderConfig, request: ExtractionRequest
+    schema: LoadedSchema, provider: ProviderConfig, request: ExtractionRequest
 ) -> RunRecorder | None:
     """A recorder for this run, or None (with a note on stderr) when the history is unusable:
     a run never fails because its history cannot be written."""
-    inputs = RunInputs(
-        schema_text=schema.text,
-        schema_kind=schema.kind,
-        target=[target.__name__ for target in wrapper.targets],
-        source_text=request.text,
-        system_prompt=request.system_prompt,
-        base_url=provider.base_url,
-        model=request.model,
-        mode=request.mode,
-        parameters={"temperature": request.temperature, "max_tokens": request.max_tokens},
-        origin="cli",
-    )
+    inputs = RunInputs.of_request(schema.text, schema.kind, request, provider, "cli")
     try:
         return History().start_run(inputs)
     except HistoryError as error:

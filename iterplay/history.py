@@ -21,7 +21,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from pydantic import ValidationError
 
@@ -31,6 +31,10 @@ from iterplay.provider import safe_url
 from iterplay.records import event_from_record, event_record
 from iterplay.run_file import Chunk, Recording
 from iterplay.stream import ElementSplitter
+
+if TYPE_CHECKING:
+    from iterplay.provider import ProviderConfig
+    from iterplay.request import ExtractionRequest
 
 APPLICATION_ID = 0x49504C59  # "IPLY"
 BUSY_TIMEOUT_MS = 10_000
@@ -150,10 +154,37 @@ class RunInputs:
     race_id: str | None = None
     lane: int | None = None
 
+    @classmethod
+    def of_request(
+        cls,
+        schema_text: str,
+        schema_kind: str,
+        request: ExtractionRequest,
+        provider: ProviderConfig,
+        origin: str,
+    ) -> RunInputs:
+        """What the CLI and the app record of a run: the same fields from either."""
+        return cls(
+            schema_text=schema_text,
+            schema_kind=schema_kind,
+            target=[target.__name__ for target in request.wrapper.targets],
+            source_text=request.text,
+            system_prompt=request.system_prompt,
+            base_url=provider.redact(provider.base_url),
+            model=request.model,
+            mode=request.mode,
+            parameters={
+                "temperature": request.temperature,
+                "max_tokens": request.max_tokens,
+                "strict": request.strict,
+            },
+            origin=origin,
+        )
+
 
 @dataclass(frozen=True)
 class RunSummary:
-    """One row of ``iterplay history``."""
+    """One row of ``iterplay history`` (and of the app's History page, which shows more)."""
 
     id: int
     started_at: str
@@ -163,6 +194,10 @@ class RunSummary:
     entities: int
     invalid: int
     outcome: str
+    origin: str = "cli"
+    text_start: str = ""  # the first TEXT_START_CHARS characters of the source text
+    race_id: str | None = None
+    lane: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +210,46 @@ class RunSummary:
             "invalid": self.invalid,
             "outcome": self.outcome,
         }
+
+
+TEXT_START_CHARS = 120
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs to list: each field set narrows the list, None matches every run."""
+
+    model: str | None = None
+    target: str | None = None  # one of the run's targets
+    outcome: str | None = None
+    text: str | None = None  # found in the source text, ignoring case
+    race_id: str | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The WHERE clause (empty or starting with WHERE) and its parameters."""
+        terms: list[str] = []
+        values: list[Any] = []
+        for column in ("model", "outcome", "race_id"):
+            value = getattr(self, column)
+            if value is not None:
+                terms.append(f"{column} = ?")
+                values.append(value)
+        if self.target is not None:
+            terms.append("EXISTS (SELECT 1 FROM json_each(runs.target) WHERE value = ?)")
+            values.append(self.target)
+        if self.text:
+            terms.append("instr(casefold(source_text), ?) > 0")
+            values.append(self.text.casefold())
+        return ("WHERE " + " AND ".join(terms) if terms else ""), values
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values a RunFilter can usefully take: those some run has."""
+
+    models: tuple[str, ...]
+    targets: tuple[str, ...]
+    outcomes: tuple[str, ...]
 
 
 class History:
@@ -218,16 +293,31 @@ class History:
             )
         return RunRecorder(self._connection, int(cursor.lastrowid or 0))
 
-    def list_runs(self, limit: int = 50) -> list[RunSummary]:
+    def list_runs(self, limit: int = 50, where: RunFilter | None = None) -> list[RunSummary]:
+        """The newest ``limit`` runs that ``where`` lets through, newest first."""
+        clause, values = (where or RunFilter()).sql()
         rows = self._connection.execute(
-            """SELECT id, started_at, model, mode, target, entities, invalid, outcome
-               FROM runs ORDER BY id DESC LIMIT ?""",
-            (limit,),
+            f"""SELECT id, started_at, model, mode, target, entities, invalid, outcome, origin,
+                       substr(source_text, 1, {TEXT_START_CHARS}), race_id, lane
+                FROM runs {clause} ORDER BY id DESC LIMIT ?""",
+            (*values, limit),
         ).fetchall()
         return [
             RunSummary(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), *row[5:])
             for row in rows
         ]
+
+    def filter_choices(self) -> FilterChoices:
+        def column(query: str) -> tuple[str, ...]:
+            return tuple(value for (value,) in self._connection.execute(query))
+
+        return FilterChoices(
+            models=column("SELECT DISTINCT model FROM runs ORDER BY model"),
+            targets=column(
+                "SELECT DISTINCT value FROM runs, json_each(runs.target) ORDER BY value"
+            ),
+            outcomes=column("SELECT DISTINCT outcome FROM runs ORDER BY outcome"),
+        )
 
     def run(self, run_id: int) -> dict[str, Any]:
         """One run with its inputs, outcome, stats, entities, events and chunks, as JSON data."""
@@ -359,6 +449,15 @@ class RunRecorder:
         )
         self._connection.commit()
 
+    def flush(self) -> None:
+        """Commit now: a writer with nothing more to write lets other writers in."""
+        self._connection.execute(
+            "UPDATE runs SET entities = ?, invalid = ? WHERE id = ?",
+            (self._entities, self._invalid, self.run_id),
+        )
+        self._connection.commit()
+        self._last_commit = time.monotonic()
+
     def _maybe_commit(self) -> None:
         now = time.monotonic()
         if now - self._last_commit >= COMMIT_EVERY_SECONDS:
@@ -368,6 +467,10 @@ class RunRecorder:
                 "UPDATE runs SET entities = ?, invalid = ? WHERE id = ?",
                 (self._entities, self._invalid, self.run_id),
             )
+
+
+def _casefold(text: object) -> str | None:
+    return text.casefold() if isinstance(text, str) else None
 
 
 def _now() -> str:
@@ -384,6 +487,8 @@ def _open(path: Path) -> sqlite3.Connection:
         raise HistoryError(f"cannot open the history at {path}: {error.strerror}") from None
     try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Unicode-aware, unlike SQLite's lower(): the text filter ignores case in any script.
+        connection.create_function("casefold", 1, _casefold, deterministic=True)
         application_id = connection.execute("PRAGMA application_id").fetchone()[0]
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if existed and (application_id != APPLICATION_ID or version == 0):
@@ -447,7 +552,7 @@ def recorded(events: Iterable[Event], recorder: RunRecorder | None) -> Iterator[
     try:
         for event in events:
             if recorder is not None:
-                _record(recorder, event)
+                record_event(recorder, event)
                 ended = ended or isinstance(event, Finished | Failed)
             yield event
     finally:
@@ -455,7 +560,8 @@ def recorded(events: Iterable[Event], recorder: RunRecorder | None) -> Iterator[
             recorder.interrupted("the run was interrupted before it ended")
 
 
-def _record(recorder: RunRecorder, event: Event) -> None:
+def record_event(recorder: RunRecorder, event: Event) -> None:
+    """Store one event: a token as a chunk, partials not at all, the end as the outcome."""
     match event:
         case Token():
             recorder.chunk(event.text, event.t)

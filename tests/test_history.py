@@ -16,7 +16,9 @@ from iterplay.history import (
     APPLICATION_ID,
     MIGRATIONS,
     SCHEMA_VERSION,
+    TEXT_START_CHARS,
     History,
+    RunFilter,
     RunInputs,
     default_path,
     recorded,
@@ -244,3 +246,39 @@ def test_show_output_is_json_ready(tmp_path):
     with History(tmp_path / "h.sqlite3") as history:
         list(recorded(complete_run(), history.start_run(inputs())))
         json.dumps(history.run(1))
+
+
+def test_runs_are_listed_by_model_target_outcome_and_text(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        for model, target, text in [
+            ("small", ["User"], "Jason is 10."),
+            ("big", ["User", "Pet"], "Ünïcode JASON and Rex."),
+            ("big", ["Pet"], "Rex the dog."),
+        ]:
+            inputs_ = inputs(model=model, target=target, source_text=text)
+            list(recorded(complete_run(), history.start_run(inputs_)))
+        history.start_run(inputs(model="small", source_text="stopped"))
+
+        def ids(**where) -> list[int]:
+            return [run.id for run in history.list_runs(where=RunFilter(**where))]
+
+        assert ids() == [4, 3, 2, 1]
+        assert ids(model="big") == [3, 2]
+        assert ids(target="User") == [4, 2, 1]
+        assert ids(outcome="incomplete") == [4]
+        assert ids(text="jason") == [2, 1]
+        assert ids(text="ÜNÏCODE") == [2]
+        assert ids(model="big", target="Pet", text="dog") == [3]
+        assert ids(text="%") == []
+        choices = history.filter_choices()
+    assert choices.models == ("big", "small")
+    assert choices.targets == ("Pet", "User")
+    assert choices.outcomes == ("complete", "incomplete")
+
+
+def test_a_listed_run_shows_where_its_text_starts(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        history.start_run(inputs(source_text="x" * 500, race_id="r1", lane=2))
+        (summary,) = history.list_runs()
+    assert summary.text_start == "x" * TEXT_START_CHARS
+    assert (summary.origin, summary.race_id, summary.lane) == ("cli", "r1", 2)
