@@ -59,6 +59,8 @@ class Kept(StrEnum):
     INPUTS_SENT = "inputs_sent"  # a run on this page drew every input, values included
     CONTAINER_TURNS = "container_turns"  # {key: slot}: see components.fresh_container
     LINK_MODEL = "link_model"  # the link author's model, when this server cannot run it
+    RUN_HISTORY = "run_history"  # the HistoryWriter of the current or last run
+    OPENED_RUN = "opened_run"  # an OpenedRun the History page sent, until the playground shows it
 
 
 def kept_key(key: Input) -> str:

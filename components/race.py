@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from components.inert_text import inert
+from components.run_history import record_run
 from components.run_view import RunView
 from iterplay.background_run import BackgroundRun
 from iterplay.errors import LocalModelError
@@ -49,9 +50,11 @@ def start_race(
     remote: ProviderConfig | None,
     embedded: Callable[[], ProviderConfig],
     sidebar_embedded: bool,
+    race_id: str | None = None,
 ) -> dict[int, LaneRun]:
     """Start lanes 1 and up. ``remote``: the sidebar's endpoint (None when it is the embedded
-    model); ``embedded``: starts or finds the embedded model."""
+    model); ``embedded``: starts or finds the embedded model; ``race_id``: the race's id in the
+    history, where each lane is recorded as a run of its own."""
     race: dict[int, LaneRun] = {}
     for number, lane in enumerate(lanes, start=1):
         on_embedded = bool(lane.embedded) or sidebar_embedded or remote is None
@@ -65,7 +68,8 @@ def start_race(
         lane_req = lane_request(request, lane, provider.model)
         log = RunLog(inputs=inputs)
         line = EMBEDDED_LINE if on_embedded else None
-        background = BackgroundRun(provider, lane_req, partials=True, line=line)
+        recording = record_run(inputs, lane_req, provider, race_id, lane=number)
+        background = BackgroundRun(provider, lane_req, partials=True, line=line, sink=recording)
         title = f"Lane {number} — {'embedded' if on_embedded else lane_req.model} · {lane_req.mode}"
         race[number] = LaneRun(title, SessionRun(background, log))
     return race

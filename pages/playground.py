@@ -42,6 +42,7 @@ from components.race import (
     replay_race,
     start_race,
 )
+from components.run_history import OpenedRun, history_problem_note, new_race_id, record_run
 from components.run_toolbar import run_toolbar, toolbar_container
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
@@ -93,6 +94,22 @@ def apply_share_link() -> None:
     except ShareLinkError as error:
         state[Kept.SHARE_ERROR] = str(error)
         return
+    apply_shared_inputs(shared)
+
+
+def apply_opened_run() -> None:
+    """A run opened on the History page: its inputs restored, its output shown as it was."""
+    opened: OpenedRun | None = state.pop(Kept.OPENED_RUN, None)
+    if opened is not None:
+        stop_runs("A recorded run was opened.")
+        state.pop(Kept.RACE, None)
+        apply_shared_inputs(opened.inputs)
+        state[Kept.ACTIVE_RUN] = opened.log
+        state.pop(Kept.RUN_HISTORY, None)  # its warning was about the run this one replaces
+
+
+def apply_shared_inputs(shared: SharedState) -> None:
+    """Put a link's (or a recorded run's) inputs in the playground."""
     set_input(Input.SCHEMA_KIND, shared.schema_kind)
     replace_schema_text(shared.schema_kind, shared.schema)
     state.pop(Kept.SCHEMA_CONVERSION, None)
@@ -240,9 +257,15 @@ def request_from_inputs(wrapper: Wrapper, choice: ProviderChoice) -> ExtractionR
 
 
 def start_run(
-    view: RunView, choice: ProviderChoice, request: ExtractionRequest, inputs: RunInputs, progress
+    view: RunView,
+    choice: ProviderChoice,
+    request: ExtractionRequest,
+    inputs: RunInputs,
+    progress,
+    race_id: str | None,
 ) -> None:
-    """Start a run the session owns (see ``session_run``); a run still going is stopped."""
+    """Start a run the session owns (see ``session_run``); a run still going is stopped.
+    ``race_id``: set when other lanes start with it (this run is then lane 0 of the race)."""
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
     try:
         with progress, st.spinner(MODEL_STARTING, show_time=True):
@@ -256,7 +279,8 @@ def start_run(
     log = RunLog(started=pressed, inputs=inputs)
     state[Kept.ACTIVE_RUN] = log
     line = EMBEDDED_LINE if choice.embedded else None
-    background = BackgroundRun(provider, request, partials=True, line=line)
+    recording = record_run(inputs, request, provider, race_id, lane=0 if race_id else None)
+    background = BackgroundRun(provider, request, partials=True, line=line, sink=recording)
     state[Kept.LIVE_RUN] = SessionRun(background, log)
 
 
@@ -287,8 +311,10 @@ def run_output(output: Output, start: Start | None) -> None:
     view = RunView(output.cards_column, output.raw_column, output.score(), new_run=new_run)
     # Held now, so the previous run's picker leaves the page as soon as a new run starts.
     picker_slot = output.cards_column.empty()
+    history_slot = output.cards_column.empty()
     if start is not None:
-        start_run(view, start.choice, start.request, output.inputs_now, start.progress)
+        race_id = new_race_id() if start.lanes else None
+        start_run(view, start.choice, start.request, output.inputs_now, start.progress, race_id)
         state[Kept.RACE] = start_race(
             start.lanes,
             start.request,
@@ -296,6 +322,7 @@ def run_output(output: Output, start: Start | None) -> None:
             start.choice.endpoint,
             lambda: embedded_provider(local_server()),
             start.choice.embedded,
+            race_id,
         )
     race: dict[int, LaneRun] = state.get(Kept.RACE, {})
     views = lane_views(output.lanes_area, race, output.score, new_run)
@@ -317,6 +344,8 @@ def run_output(output: Output, start: Start | None) -> None:
             lane_diff_panel(output.lanes_area, output.wrapper, log, race)
     elif live is not None:
         follow(view, live)
+    with history_slot.container():
+        history_problem_note()
     offer_cards_as_expected(picker_slot)
 
 
@@ -352,6 +381,7 @@ def page() -> None:
     default_input(Input.SOURCE_TEXT, SAMPLE_TEXT)
     default_input(Input.SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
     apply_share_link()
+    apply_opened_run()
     st.title("🧩 iterplay")
     st.caption(
         "Write a pydantic class or a JSON Schema, paste text, press **Extract**: every entity "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,14 @@ def private_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("ITERPLAY_DB", None)
     else:
         os.environ["ITERPLAY_DB"] = previous
+
+
+@pytest.fixture
+def history_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A history file of the test's own (``ITERPLAY_DB``), empty until something runs."""
+    path = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("ITERPLAY_DB", str(path))
+    return path
 
 
 @pytest.fixture

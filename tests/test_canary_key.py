@@ -61,10 +61,11 @@ def assert_no_canary(*outputs: str) -> None:
 
 
 def history_bytes() -> bytes:
-    """The run history the CLI wrote (the tests' own ITERPLAY_DB), journal files included."""
+    """The run history the CLI and the page wrote (the tests' own ITERPLAY_DB), journal files
+    included."""
     database = Path(os.environ["ITERPLAY_DB"])
     files = sorted(database.parent.glob(database.name + "*"))
-    assert files, "the CLI recorded no run, so searching its history would prove nothing"
+    assert files, "no run was recorded, so searching the history would prove nothing"
     return b"".join(path.read_bytes() for path in files)
 
 
@@ -98,8 +99,10 @@ def run_model(app, model: str):
 def test_the_page_never_shows_the_server_key(server_env, caplog, capfd, model):
     app = run_model(open_page(), model)
     assert app.session_state["active_run"].end is not None
+    assert app.session_state["run_history"].wait(timeout=10)
     captured = capfd.readouterr()
     assert_no_canary(every_text(app), caplog.text, captured.out, captured.err)
+    assert CANARY.encode() not in history_bytes()
     assert keys_received(server_env) == {f"Bearer {CANARY}"}
 
 
@@ -124,9 +127,11 @@ def test_a_typed_key_goes_to_its_host_and_nowhere_else(
     run_model(app, model)
     assert keys_received(visitor_host) == {f"Bearer {TYPED_CANARY}"}
     assert not server_env.authorizations
+    assert app.session_state["run_history"].wait(timeout=10)
     captured = capfd.readouterr()
     page = every_text(app, skip_keys=("api_key",))
     assert_no_canary(page, caplog.text, captured.out, captured.err)
+    assert TYPED_CANARY.encode() not in history_bytes()
 
 
 def test_the_share_link_carries_neither_key(server_env, visitor_host):

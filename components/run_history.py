@@ -1,0 +1,82 @@
+"""The app's side of the run history: record each playground run, say when that fails, load a
+recorded run's schema, and carry a run from the History page into the playground.
+
+Opening a run does not touch the playground's widgets from another page: the History page puts
+an ``OpenedRun`` under ``Kept.OPENED_RUN`` and switches page; the playground, on its next run,
+restores the inputs as it restores a share link's and shows the run's log as its last run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.inert_text import inert
+from components.playground_state import Kept
+from iterplay.errors import SchemaError
+from iterplay.history import RunInputs as HistoryInputs
+from iterplay.history_writer import HistoryWriter
+from iterplay.provider import ProviderConfig
+from iterplay.request import ExtractionRequest
+from iterplay.run_inputs import RunInputs
+from iterplay.run_log import RunLog
+from iterplay.share import SharedState
+from iterplay.stored_run import StoredRun, wrapper_of
+from iterplay.wrapper import Wrapper
+
+
+@dataclass(frozen=True)
+class OpenedRun:
+    """A recorded run on its way to the playground: the inputs to restore and its output."""
+
+    run_id: int
+    inputs: SharedState
+    log: RunLog
+
+
+def new_race_id() -> str:
+    """The id the history gives the runs one Extract starts together (the lanes of a race)."""
+    return uuid.uuid4().hex
+
+
+def record_run(
+    inputs: RunInputs,
+    request: ExtractionRequest,
+    provider: ProviderConfig,
+    race_id: str | None = None,
+    lane: int | None = None,
+) -> HistoryWriter:
+    """The writer that records one playground run (the same fields the CLI records); lane 0's
+    is the session's ``Kept.RUN_HISTORY``, whose failure the page reports."""
+    recorded = HistoryInputs.of_request(
+        inputs.schema, inputs.schema_kind, request, provider, origin="app"
+    )
+    writer = HistoryWriter(dataclasses.replace(recorded, race_id=race_id, lane=lane))
+    if not lane:
+        st.session_state[Kept.RUN_HISTORY] = writer
+    return writer
+
+
+def history_problem_note() -> None:
+    """One warning line when the last run could not be saved to the history."""
+    writer: HistoryWriter | None = st.session_state.get(Kept.RUN_HISTORY)
+    if writer is not None and writer.problem:
+        st.warning(inert(writer.problem), icon="🗄️")
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def recorded_wrapper(schema_text: str, schema_kind: str, target: tuple[str, ...]) -> Wrapper | None:
+    """The wrapper a recorded run used, or None when its schema no longer loads here."""
+    try:
+        return wrapper_of(schema_text, schema_kind, target)
+    except SchemaError:
+        return None
+
+
+def opened_run(run: StoredRun) -> OpenedRun:
+    """The run ready for the playground: entities validated again where the schema loads."""
+    wrapper = recorded_wrapper(run.schema_text, run.schema_kind, run.target)
+    return OpenedRun(run.id, run.shared_state(), run.run_log(wrapper))
