@@ -144,6 +144,9 @@ class Playground:
         return self.page.get_by_role("combobox", name="Mode")
 
     def choose_mode(self, mode: str) -> None:
+        # Scrolled to the middle of the sidebar first, as a user would: the box can sit at the
+        # window's bottom edge (below the page links), where its list has no room to open.
+        self.mode.evaluate("box => box.scrollIntoView({block: 'center'})")
         self.mode.click()
         self.page.get_by_role("option", name=re.compile(rf"^{re.escape(mode)} —")).click()
         expect(self.mode).to_have_value(re.compile(rf"^{re.escape(mode)} —"))
