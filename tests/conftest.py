@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,15 @@ def private_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("ITERPLAY_DB", None)
     else:
         os.environ["ITERPLAY_DB"] = previous
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept() -> Iterator[None]:
+    """AppTest leaves the last script it ran as ``__main__``; a process spawned later (the
+    concurrent-writer test) would run that script again as its own main. Put pytest's back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
