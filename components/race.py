@@ -70,7 +70,9 @@ def start_race(
         line = EMBEDDED_LINE if on_embedded else None
         recording = record_run(inputs, lane_req, provider, race_id, lane=number)
         background = BackgroundRun(provider, lane_req, partials=True, line=line, sink=recording)
-        title = f"Lane {number} — {'embedded' if on_embedded else lane_req.model} · {lane_req.mode}"
+        # The model name may come from a share link: shown inert, never as markdown.
+        shown = "embedded" if on_embedded else inert(lane_req.model)
+        title = f"Lane {number} — {shown} · {lane_req.mode}"
         race[number] = LaneRun(title, SessionRun(background, log))
     return race
 
