@@ -44,6 +44,7 @@ import base64
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -126,6 +127,7 @@ FLOOR_APP = '''
 import json
 import os
 import platform
+import re
 import os
 
 import openai
@@ -370,6 +372,7 @@ def run_lanes(browser: Browser, app: AppProcess, server, models: list[str], repl
         page = context.new_page()
         page.goto(share_link(app.url, state))
         Playground(page).ready()
+        frames = record_websocket_frames(page)
         offset = wall_minus_monotonic()
         extract_button(page).click()
         expect(ending(page)).to_have_count(len(models), timeout=LOAD_TIMEOUT_MS)
@@ -377,22 +380,53 @@ def run_lanes(browser: Browser, app: AppProcess, server, models: list[str], repl
     finally:
         context.close()
     closing_pieces = closing_piece_of_each_element(reply)
-    latencies = {}
+    latencies, app_side = {}, {}
     for lane, model in enumerate(models):
         sent = server.sent(model)
         latencies[lane] = [
             cards[lane][index].filled - sent[piece] for index, piece in enumerate(closing_pieces)
         ]
-    return latencies
+        app_side[lane] = [
+            first_frame_with(frames, card_class(lane, index)) - sent[piece]
+            for index, piece in enumerate(closing_pieces)
+        ]
+    return LanesResult(latencies, app_side)
 
 
-def report_lanes(
-    lanes: list[dict[int, list[float]]], single: list[PausedResult], elements: int
-) -> None:
+@dataclass(frozen=True)
+class LanesResult:
+    """Per lane, for each card: closing brace -> card; closing brace -> its frame in chromium."""
+
+    latencies: dict[int, list[float]]
+    app_side: dict[int, list[float]]
+
+
+def card_class(lane: int, index: int) -> re.Pattern[bytes]:
+    """The class naming card ``index`` of ``lane`` in the HTML the app sends."""
+    prefix = f"lane{lane}-" if lane else ""
+    return re.compile(rf"st-key-{prefix}entity-card-{index}(?!\d)".encode())
+
+
+def first_frame_with(frames: list[Frame], pattern: re.Pattern[bytes]) -> float:
+    return next(frame.arrived for frame in frames if pattern.search(frame.payload))
+
+
+def report_lanes(results: list[LanesResult], single: list[PausedResult], elements: int) -> None:
     print(f"\n(c) {LANES} lanes at once, each the paused run of (a); closing brace -> card")
-    print(f"{'rep':>3} " + " ".join(f"{'lane ' + str(j) + ' worst':>13}" for j in range(LANES)))
-    for number, run in enumerate(lanes, 1):
-        print(f"{number:>3} " + " ".join(f"{ms(max(run[j])):>13}" for j in range(LANES)))
+    print(
+        f"{'rep':>3} "
+        + " ".join(f"{'lane ' + str(j) + ' worst':>13}" for j in range(LANES))
+        + f" {'app worst':>10} {'app med':>8}"
+    )
+    for number, result in enumerate(results, 1):
+        app = [value for values in result.app_side.values() for value in values]
+        print(
+            f"{number:>3} "
+            + " ".join(f"{ms(max(result.latencies[j])):>13}" for j in range(LANES))
+            + f" {ms(max(app)):>10} {median_ms(app):>8}"
+        )
+    print("app: closing brace written -> the websocket frame adding the card reached chromium")
+    lanes = [result.latencies for result in results]
     worst_lanes = statistics.median(max(max(v) for v in run.values()) for run in lanes)
     worst_single = statistics.median(max(r.latencies) for r in single)
     ratio = worst_lanes / worst_single

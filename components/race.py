@@ -9,7 +9,7 @@ all lanes found, which only some or one found, and where they differ.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -32,6 +32,7 @@ from iterplay.session_run import SessionRun
 from iterplay.wrapper import Wrapper
 
 POLL_SECONDS = 0.02
+MAX_PANES_PUT_OFF = 3
 
 
 @dataclass
@@ -107,29 +108,48 @@ def follow_race(
     """Draw every lane's new events as they come, until all have ended.
 
     One loop takes from all runs in turn without waiting on any (``SessionRun.take``), so a
-    lane that is quiet or waiting in line never holds up the others' cards.
+    lane that is quiet or waiting in line never holds up the others' cards. Every run wakes the
+    loop the moment its events arrive, and each round sends all lanes' new cards before any
+    lane's panes: a closing brace on lane 3 does not wait for lanes 0-2's raw text and stats.
     """
     following = {0: (main, main_run)} if main_run is not None else {}
     for number, lane in race.items():
         if lane.run is not None:
             following[number] = (views[number], lane.run)
-    while following:
-        arrived = False
-        for number, (view, run) in list(following.items()):
-            batch = run.take()
-            view.waiting_in_line(run.background.in_line and not run.log.finished)
-            if batch:
-                arrived = True
+    arrived = threading.Event()
+    watched = [run.background for _, run in following.values()]
+    for background in watched:
+        background.watch(arrived)
+    panes_put_off = 0
+    try:
+        while following:
+            arrived.clear()
+            taken = [(number, view, run, run.take()) for number, (view, run) in following.items()]
+            cards_sent = False
+            for _, view, run, batch in taken:
                 for event in batch:
                     view.take(event)
-                view.draw(run.log)
-            elif run.ended:
-                view.draw(run.log, force=True)
-                del following[number]
-            else:
-                view.tick(run.log)
-        if not arrived:
-            time.sleep(POLL_SECONDS)
+                cards_sent |= view.draw_cards(run.log)
+            # After new cards, the browser draws them before the panes' updates reach it; new
+            # cards meanwhile go first again, a few rounds at most, so the panes never starve.
+            if cards_sent and arrived.wait(POLL_SECONDS) and panes_put_off < MAX_PANES_PUT_OFF:
+                panes_put_off += 1
+                continue
+            panes_put_off = 0
+            for number, view, run, batch in taken:
+                view.waiting_in_line(run.background.in_line and not run.log.finished)
+                if batch:
+                    view.draw_panes(run.log)
+                elif run.ended:
+                    view.draw(run.log, force=True)
+                    del following[number]
+                else:
+                    view.tick(run.log)
+            if not cards_sent and not any(batch for *_, batch in taken):
+                arrived.wait(POLL_SECONDS)
+    finally:
+        for background in watched:
+            background.unwatch(arrived)
 
 
 def race_over(main_log: RunLog | None, race: dict[int, LaneRun]) -> bool:

@@ -174,9 +174,16 @@ class RunView:
 
     def draw(self, log: RunLog, force: bool = False) -> None:
         """Send what is due to the browser: cards first, then the panes."""
+        self.draw_cards(log, force)
+        self.draw_panes(log, force)
+
+    def draw_cards(self, log: RunLog, force: bool = False) -> bool:
+        """Send the new cards, if due; True if some went. Several views drawn together send
+        every view's cards before any view's panes, so no card waits behind another's panes."""
         now = time.monotonic()
         force = force or log.finished
-        if self.new_cards and (force or now - self.last_cards >= FLUSH_SECONDS):
+        sent = bool(self.new_cards) and (force or now - self.last_cards >= FLUSH_SECONDS)
+        if sent:
             with self.cards:
                 st.html("".join(self.new_cards))
             self.new_cards = []
@@ -187,6 +194,12 @@ class RunView:
             )
             self.table_stale = False
             self.last_table = now
+        return sent
+
+    def draw_panes(self, log: RunLog, force: bool = False) -> None:
+        """Send the card being written, the raw pane, the stats and the status, if due."""
+        now = time.monotonic()
+        force = force or log.finished
         if self.panes_stale and (force or now - self.last_panes >= FLUSH_SECONDS):
             self._draw_panes(log)
             self.panes_stale = False

@@ -56,6 +56,7 @@ class BackgroundRun:
         self._done = False
         self._cancelled = threading.Event()
         self._response: Any = None
+        self._watchers: list[threading.Event] = []
         self._thread = threading.Thread(
             target=self._work, args=(provider, request, partials), daemon=True,
             name="iterplay-run",
@@ -79,7 +80,7 @@ class BackgroundRun:
             if self._cancelled.is_set():
                 with self._arrived:
                     self._done = True
-                    self._arrived.notify()
+                    self._notify()
                 return
         self.in_line = False
         try:
@@ -97,7 +98,7 @@ class BackgroundRun:
                     break
                 with self._arrived:
                     self._pending.extend(batch)
-                    self._arrived.notify()
+                    self._notify()
                 if self._sink is not None:
                     self._sink.take(batch)
         except BaseException as error:  # handed to the consumer, who decides how to show it
@@ -106,7 +107,26 @@ class BackgroundRun:
             batches.close()
             with self._arrived:
                 self._done = True
-                self._arrived.notify()
+                self._notify()
+
+    def _notify(self) -> None:
+        """Wake whoever waits for this run (called holding ``_arrived``)."""
+        self._arrived.notify()
+        for watcher in self._watchers:
+            watcher.set()
+
+    def watch(self, watcher: threading.Event) -> None:
+        """Set ``watcher`` whenever events arrive or the run ends, and now if some are waiting:
+        one event can then wake a consumer that follows several runs at once."""
+        with self._arrived:
+            self._watchers.append(watcher)
+            if self._pending or self._done:
+                watcher.set()
+
+    def unwatch(self, watcher: threading.Event) -> None:
+        with self._arrived:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
 
     def batches(self, poll_seconds: float = 0.1) -> Iterator[list[Event] | None]:
         """Everything that arrived since the last batch, in order; None after a quiet spell.
