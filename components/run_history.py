@@ -16,7 +16,8 @@ import streamlit as st
 
 from components.inert_text import inert
 from components.playground_state import Kept
-from iterplay.errors import SchemaError
+from iterplay.errors import HistoryError, SchemaError
+from iterplay.history import History, RunSummary
 from iterplay.history import RunInputs as HistoryInputs
 from iterplay.history_writer import HistoryWriter
 from iterplay.provider import ProviderConfig
@@ -35,6 +36,26 @@ class OpenedRun:
     run_id: int
     inputs: SharedState
     log: RunLog
+
+
+def open_history() -> History | None:
+    """The run history, or None after saying in one sentence why it cannot be opened (a
+    corrupt or foreign file, which is never overwritten)."""
+    try:
+        return History()
+    except HistoryError as error:
+        st.error(f"**The history cannot be opened** — {inert(error)}", icon="🚫")
+        return None
+
+
+def run_label(run: RunSummary) -> str:
+    """How a run is named in pickers (plain text: option labels are not markdown)."""
+    when = run.started_at[:19].replace("T", " ")
+    lane = f" · race {run.race_id[:8]} lane {run.lane}" if run.race_id else ""
+    return (
+        f"#{run.id} · {when} · {run.model} · {run.mode} · {run.outcome} · "
+        f"{run.entities} entities{lane}"
+    )
 
 
 def new_race_id() -> str:

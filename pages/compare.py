@@ -14,10 +14,10 @@ import streamlit as st
 
 from components.comparison_table import comparison_html
 from components.inert_text import inert
-from components.run_history import recorded_wrapper
+from components.run_history import open_history, recorded_wrapper, run_label
 from iterplay.compare import Change, RunComparison, compare_runs
 from iterplay.errors import HistoryError
-from iterplay.history import History, RunSummary
+from iterplay.history import RunSummary
 from iterplay.stored_run import RunFigures, StoredRun
 
 LIST_LIMIT = 500
@@ -43,13 +43,6 @@ FIGURE_ROWS = (
     ("prompt tokens", "prompt_tokens"),
     ("tokens per second", "tokens_per_second"),
 )
-
-
-def run_label(run: RunSummary) -> str:
-    """How a run is named in pickers (plain text: option labels are not markdown)."""
-    when = run.started_at[:19].replace("T", " ")
-    lane = f" · race {run.race_id[:8]} lane {run.lane}" if run.race_id else ""
-    return f"#{run.id} · {when} · {run.model} · {run.mode} · {run.entities} entities{lane}"
 
 
 def pick_runs(runs: list[RunSummary]) -> tuple[int, int] | None:
@@ -148,10 +141,8 @@ def page() -> None:
         "found, the fields that differ, their figures side by side, and how their schemas and "
         "system prompts differ."
     )
-    try:
-        history = History()
-    except HistoryError as error:
-        st.error(f"**The history cannot be opened** — {inert(error)}", icon="🚫")
+    history = open_history()
+    if history is None:
         return
     with history:
         runs = history.list_runs(LIST_LIMIT)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from components.inert_text import inert
 from components.playground_state import Kept
-from components.run_history import opened_run
+from components.run_history import open_history, opened_run, run_label
 from iterplay.errors import HistoryError
 from iterplay.history import History, RunFilter, RunSummary
 from iterplay.stored_run import StoredRun
@@ -39,13 +39,6 @@ class HistoryKey(StrEnum):
     CANCEL_DELETE = "cancel_delete"
     DELETE_PENDING = "history_delete_pending"  # the run whose deletion awaits confirmation
     DELETED = "history_deleted"  # the run just deleted, said once
-
-
-def run_label(run: RunSummary) -> str:
-    """How a run is named in pickers (plain text: option labels are not markdown)."""
-    when = run.started_at[:19].replace("T", " ")
-    lane = f" · lane {run.lane}" if run.lane is not None else ""
-    return f"#{run.id} · {when} · {run.model} · {run.outcome}{lane}"
 
 
 def run_table(runs: list[RunSummary]) -> pd.DataFrame:
@@ -129,10 +122,8 @@ def page() -> None:
         "`ITERPLAY_DB` on the server until deleted. Open one to see it again in the "
         "playground, or compare two on the **Compare** page."
     )
-    try:
-        history = History()
-    except HistoryError as error:
-        st.error(f"**The history cannot be opened** — {inert(error)}", icon="🚫")
+    history = open_history()
+    if history is None:
         return
     with history:
         if (deleted := state.pop(HistoryKey.DELETED, None)) is not None:
