@@ -20,14 +20,14 @@ from typing import IO, TYPE_CHECKING, Any, assert_never
 from iterplay.errors import (
     ConfigError,
     FailureKind,
-    HistoryError,
     InputError,
     IterplayError,
     LocalModelError,
     SchemaError,
 )
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
-from iterplay.history import History, RunInputs, RunRecorder, recorded
+from iterplay.history import RunInputs
+from iterplay.history_writer import HistoryWriter
 from iterplay.inputs import unicode_problem
 from iterplay.limits import Limits, limits
 from iterplay.lint import LINT_PROVIDERS
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 EXIT_COMPLETE = 0
 EXIT_INCOMPLETE = 1
 EXIT_ERROR = 2
+INTERRUPTED = "the run was interrupted before it ended"
+HISTORY_WAIT_SECONDS = 15.0  # past SQLite's busy timeout: the writer has given up by then
 
 EXTRACT_EPILOG = """\
 output: JSON Lines on stdout, flushed per event:
@@ -305,19 +307,26 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
         return EXIT_ERROR
     from iterplay.run import run_extraction  # the OpenAI SDK: loaded only once inputs are good
 
-    recorder = None if args.no_history else _start_recording(schema, provider, request)
+    history = None if args.no_history else _start_recording(schema, provider, request)
     run_file = RunFileRecorder(schema, request, provider) if args.save else None
-    events = recorded(run_extraction(provider, request, partials=args.events), recorder)
+    events = run_extraction(provider, request, partials=args.events)
     try:
-        return write_events(_saved(events, run_file), output, all_events=args.events)
+        return write_events(_saved(events, history, run_file), output, all_events=args.events)
     finally:
+        if history is not None:
+            _end_recording(history)
         if run_file is not None:
             _save(run_file, args.save)
 
 
-def _saved(events: Iterable[Event], run_file: RunFileRecorder | None) -> Iterator[Event]:
-    """Pass a run's events through, adding each to the run file (with ``--save``)."""
+def _saved(
+    events: Iterable[Event], history: HistoryWriter | None, run_file: RunFileRecorder | None
+) -> Iterator[Event]:
+    """Pass a run's events through, handing each to the history (unless ``--no-history``) and
+    adding it to the run file (with ``--save``)."""
     for event in events:
+        if history is not None:
+            history.take([event])
         if run_file is not None:
             run_file.add(event)
         yield event
@@ -388,15 +397,22 @@ def read_schema(schema_path: Path) -> LoadedSchema:
 
 def _start_recording(
     schema: LoadedSchema, provider: ProviderConfig, request: ExtractionRequest
-) -> RunRecorder | None:
-    """A recorder for this run, or None (with a note on stderr) when the history is unusable:
-    a run never fails because its history cannot be written."""
+) -> HistoryWriter:
+    """The history's writer for this run. It writes on a thread of its own and commits whenever
+    it has nothing more to write, so a model that pauses never keeps other writers (the app's
+    sessions, other commands) out of the history; a run never fails because its history
+    cannot be written (``_end_recording`` says so on stderr)."""
     inputs = RunInputs.of_request(schema.text, schema.kind, request, provider, "cli")
-    try:
-        return History().start_run(inputs)
-    except HistoryError as error:
-        print(f"history: {error}; this run is not recorded", file=sys.stderr)
-        return None
+    return HistoryWriter(inputs, interruption=INTERRUPTED)
+
+
+def _end_recording(history: HistoryWriter) -> None:
+    """Record how the run ended (as incomplete if it was interrupted) and close the history."""
+    history.close()
+    if not history.wait(HISTORY_WAIT_SECONDS):
+        print("history: still busy; this run may be kept as incomplete", file=sys.stderr)
+    elif history.problem is not None:
+        print(f"history: {history.problem}", file=sys.stderr)
 
 
 def read_input(source: str, max_bytes: int, what: str) -> str:

@@ -28,8 +28,12 @@ _CLOSE = None  # the queue's last item
 class HistoryWriter:
     """Records one run: ``take`` each batch of its events, then ``close`` once, from any thread."""
 
-    def __init__(self, inputs: RunInputs, path: Path | None = None) -> None:
+    def __init__(
+        self, inputs: RunInputs, path: Path | None = None, interruption: str = STOPPED
+    ) -> None:
+        """``interruption``: why a run that ends without its last event stopped, as stored."""
         self.problem: str | None = None
+        self._interruption = interruption
         self.run_id: int | None = None
         self._ended = False
         self._history: History | None = None
@@ -73,7 +77,7 @@ class HistoryWriter:
                 self._fail(error)
         try:
             if self._recorder is not None and not self._ended:
-                self._recorder.interrupted(STOPPED)
+                self._recorder.interrupted(self._interruption)
         except sqlite3.Error as error:
             self._fail(error)
         finally:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 
 import pytest
 
-from iterplay.testing import Reply
+from iterplay.testing import Piece, Reply
 from tests.test_cli import ITERPLAY, clean_env
 
 USER_PY = "from pydantic import BaseModel\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
@@ -88,7 +89,7 @@ def test_a_foreign_history_file_is_one_sentence_and_the_run_still_works(
     env = {**env, "ITERPLAY_DB": str(foreign)}
     run = extract(scripted_server, env, schema, "still-runs")
     assert run.returncode == 0
-    assert "history:" in run.stderr and "not recorded" in run.stderr
+    assert "history:" in run.stderr and "not saved" in run.stderr
     listed = iterplay(env, "history")
     assert listed.returncode == 2
     assert "Traceback" not in listed.stderr
@@ -100,3 +101,42 @@ def test_the_table_has_one_line_per_run(scripted_server, env, schema):
     lines = iterplay(env, "history").stdout.splitlines()
     assert lines[0].split()[:2] == ["id", "time"]
     assert "table-model" in lines[1] and lines[1].rstrip().endswith("complete")
+
+
+def test_an_extract_waiting_on_its_model_keeps_no_other_writer_out(
+    scripted_server, env, schema, tmp_path
+):
+    """SQLite lets one writer in at a time: a run whose model pauses mid-stream must not hold
+    the history's write lock meanwhile, or the app's sessions would lose their runs."""
+    text = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
+    first_end = text.index("}") + 1
+    scripted_server.script(
+        "pausing",
+        Reply(
+            pieces=(Piece(text[:first_end]), Piece(text[first_end:], after="pausing-gate")),
+            channel="tool_call",
+        ),
+    )
+    process = subprocess.Popen(
+        [*ITERPLAY, "extract", "--schema", str(schema), "--text", "-", "--base-url",
+         scripted_server.url, "--api-key", KEY, "--model", "pausing"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        process.stdin.write("Jason is 10 and John is 30.")
+        process.stdin.close()
+        assert json.loads(process.stdout.readline())["data"] == {"name": "Jason", "age": 10}
+        # The model is now paused after its first element; another writer gets in at once.
+        other = sqlite3.connect(env["ITERPLAY_DB"], timeout=2.0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+        finally:
+            other.close()
+    finally:
+        scripted_server.open_gate("pausing-gate")
+        process.wait(timeout=60)
+    assert process.returncode == 0, process.stderr.read()
+    shown = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
+    assert [e["data"]["name"] for e in shown["entities_found"]] == ["Jason", "John"]
+    assert shown["outcome"] == "complete"
