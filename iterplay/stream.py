@@ -70,6 +70,9 @@ class ElementSplitter:
     def __init__(self) -> None:
         self.phase = Phase.SEEKING
         self.completed = 0
+        self.json_start: int | None = None  # offset of the `{` or `[` the JSON opened with
+        self.array_start: int | None = None  # offset of the array's `[`
+        self.array_end: int | None = None  # offset just past the array's `]`
         self._fed = 0  # characters of the chunks before the current one
         self._start_at = 0  # stream offset of the element (or bare object) being read
         self._opener_at = 0  # stream offset of the bracket that may open the JSON
@@ -161,8 +164,10 @@ class ElementSplitter:
         self._opener = ""
         if m.group() not in _CAN_FOLLOW[opener_text[0]]:
             return m.start()
+        self.json_start = self._opener_at
         if opener_text[0] == "[":
             self.phase = Phase.ARRAY
+            self.array_start = self._opener_at
         else:
             self.phase = Phase.WRAPPER
             self._pieces = [opener_text]
@@ -198,12 +203,14 @@ class ElementSplitter:
                     self._pieces = []
                     self._wrapper_start = None
                     self.phase = Phase.ARRAY
+                    self.array_start = self._fed + i - 1
                     return i
                 self._depth += 1
             else:
                 self._depth -= 1
                 if self._depth == 0:
                     self.phase = Phase.SEEKING
+                    self.json_start = None  # not a wrapper: an object taken as an element
                     self._wrapper_start = None
                     return self._finish_element(text, start, i, done)
         self._pieces.append(text[start:])
@@ -225,6 +232,7 @@ class ElementSplitter:
         ch = text[j]
         if ch == "]":
             self.phase = Phase.DONE
+            self.array_end = self._fed + j + 1
             return j + 1
         if ch == "}":
             return j + 1

@@ -230,3 +230,13 @@ def test_brackets_in_prose_before_the_answer_are_passed_over():
 def test_opening_bracket_confirmed_across_chunks():
     assert split_elements(["{", "  \n", '"tasks": [{"a": 1}]}']) == ['{"a": 1}']
     assert split_elements(["[", " ", ' {"a": 1}]']) == ['{"a": 1}']
+
+
+def test_the_splitter_says_where_the_json_and_its_array_open_and_close():
+    text = 'Sure: {"note": "[x]", "tasks": [{"a": 1}] }'
+    splitter = ElementSplitter()
+    for piece in (text[:9], text[9:30], text[30:]):
+        splitter.feed(piece)
+
+    assert text[splitter.json_start] == "{" and text[: splitter.json_start] == "Sure: "
+    assert text[splitter.array_start : splitter.array_end] == '[{"a": 1}]'
