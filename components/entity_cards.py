@@ -12,6 +12,8 @@ import json
 from html import escape
 from typing import Any
 
+from pydantic import BaseModel
+
 from iterplay.events import Entity, Invalid, Partial
 from iterplay.records import entity_data
 
@@ -58,7 +60,8 @@ def value_html(value: Any) -> str:
 def entity_card_html(entity: Entity, mark: str = "", prefix: str = "") -> str:
     """``mark``: live scoring's verdict on this card, as HTML (see ``score_marks``); ``prefix``
     starts the card's key (``lane<j>-`` in lane j)."""
-    head = f"#{entity.index} · {escape(type(entity.value).__name__)} · {entity.t:.2f} s"
+    kind = type(entity.value).__name__ if isinstance(entity.value, BaseModel) else None
+    head = f"#{entity.index}{f' · {escape(kind)}' if kind else ''} · {entity.t:.2f} s"
     return (
         f'<div class="iterplay-card st-key-{prefix}entity-card-{entity.index}">'
         f'<div class="head">{head}</div>{mark}{value_html(entity_data(entity.value))}</div>'

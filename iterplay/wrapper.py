@@ -52,17 +52,24 @@ class Wrapper:
 
     def python_source(self) -> str:
         """The wrapper as the Python a user would write by hand, for teaching."""
-        if len(self.targets) == 1:
-            element = self.targets[0].__name__
-        else:
-            element = "Union[" + ", ".join(t.__name__ for t in self.targets) + "]"
-        return (
-            f"class {self.name}(BaseModel):\n"
-            f'    """{self.description}"""\n\n'
-            f"    tasks: list[{element}] = Field(\n"
-            f'        description="{tasks_description(self.task_name)}",\n'
-            f"    )\n"
-        )
+        return wrapper_source([target.__name__ for target in self.targets])
+
+
+def wrapper_source(target_names: Sequence[str]) -> str:
+    """The source of ``Iterable{Name}`` for targets of these names (a run file keeps only the
+    names): what ``build_wrapper`` creates, written as a user would write it by hand."""
+    task_name = "Or".join(target_names)
+    if len(target_names) == 1:
+        element = target_names[0]
+    else:
+        element = "Union[" + ", ".join(target_names) + "]"
+    return (
+        f"class {wrapper_name(task_name)}(BaseModel):\n"
+        f'    """{wrapper_description(task_name)}"""\n\n'
+        f"    tasks: list[{element}] = Field(\n"
+        f'        description="{tasks_description(task_name)}",\n'
+        f"    )\n"
+    )
 
 
 def task_name_of(targets: Sequence[type[BaseModel]]) -> str:
@@ -76,6 +83,14 @@ def element_type(targets: Sequence[type[BaseModel]]) -> Any:
     return Union[tuple(targets)]  # noqa: UP007 - a runtime union of classes
 
 
+def wrapper_name(task_name: str) -> str:
+    return f"Iterable{task_name}"
+
+
+def wrapper_description(task_name: str) -> str:
+    return f"Correct segmentation of `{task_name}` tasks"
+
+
 def tasks_description(task_name: str) -> str:
     return f"Correctly segmented list of `{task_name}` tasks"
 
@@ -86,8 +101,8 @@ def build_wrapper(targets: Sequence[type[BaseModel]]) -> Wrapper:
         raise ValueError("at least one target model is needed")
     task_name = task_name_of(targets)
     model = create_model(
-        f"Iterable{task_name}",
-        __doc__=f"Correct segmentation of `{task_name}` tasks",
+        wrapper_name(task_name),
+        __doc__=wrapper_description(task_name),
         tasks=(list[element_type(targets)], Field(description=tasks_description(task_name))),
     )
     return Wrapper(targets=tuple(targets), model=model)
