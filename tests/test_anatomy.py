@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from iterplay.anatomy import Part, Place, Segment, StreamAnatomy, classify
 from iterplay.events import Entity, Invalid
+from iterplay.gallery import examples
 from iterplay.limits import limits
 from iterplay.run_file import Chunk, RunFile, parse_run_file
 from iterplay.stream_events import StreamEvents
@@ -307,3 +308,14 @@ def _ends(run_file: RunFile) -> list[int]:
         total += len(chunk.text)
         ends.append(total)
     return ends
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda example: example.slug)
+def test_every_gallery_run_from_a_real_model_is_classified_whole(example):
+    """The gallery's run files were recorded from SmolLM2: real model output, taken apart."""
+    run_file = example.run_file
+    anatomy = StreamAnatomy(run_file.chunks, run_file.events)
+
+    assert_tiles(anatomy.segments, anatomy.raw_text)
+    assert_elements_are_spans(anatomy.segments, anatomy.elements)
+    assert anatomy.at(anatomy.duration).segments == anatomy.segments
