@@ -18,13 +18,14 @@ import streamlit as st
 from components.inert_text import inert
 from components.run_history import record_run
 from components.run_view import RunView
-from iterplay.background_run import BackgroundRun
+from iterplay.background_run import extraction
 from iterplay.errors import LocalModelError
 from iterplay.events import Entity
 from iterplay.lanes import LaneDiff, LaneSettings, lane_diff, lane_request
 from iterplay.local_model import EMBEDDED_LINE
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
+from iterplay.run_file import RunHeader, SchemaText
 from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
@@ -70,11 +71,16 @@ def start_race(
         log = RunLog(inputs=inputs)
         line = EMBEDDED_LINE if on_embedded else None
         recording = record_run(inputs, lane_req, provider, race_id, lane=number)
-        background = BackgroundRun(provider, lane_req, partials=True, line=line, sink=recording)
+        header = RunHeader.of_request(
+            SchemaText(inputs.schema, inputs.schema_kind), lane_req, provider
+        )
+        run = SessionRun.start(
+            extraction(provider, lane_req), log, header, line=line, sinks=[recording]
+        )
         # The model name may come from a share link: shown inert, never as markdown.
         shown = "embedded" if on_embedded else inert(lane_req.model)
         title = f"Lane {number} — {shown} · {lane_req.mode}"
-        race[number] = LaneRun(title, SessionRun(background, log))
+        race[number] = LaneRun(title, run)
     return race
 
 

@@ -65,6 +65,7 @@ class RunView:
                 if not lane:
                     _entity_view_toggle(self.view)
             st.html(CARD_STYLE + MARK_STYLE)
+            self.notice_slot = st.empty()  # what the run is, when not a live one (a replay)
             self.status_slot = st.empty()
             self.out_of_date_slot = st.empty()
             self.stats_slot = st.empty()

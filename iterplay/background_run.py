@@ -1,12 +1,13 @@
-"""Run an extraction on a worker thread, so its consumer never blocks on the network.
+"""Run an extraction (or a replay) on a worker thread, so its consumer never blocks on it.
 
 Streamlit can only interrupt a script (Stop, an edit) at a Streamlit call. A loop that waits in
 a socket read for the next token would hold the page until the token came; with the run on a
 worker thread, the page polls a queue and wakes up every ``poll_seconds`` to redraw, which is
 also where a Stop takes effect at once.
 
-A ``RunSink`` (the history's writer) sees every batch on the worker thread, whoever drains the
-run and however the page goes: closed when the worker ends, even if nobody is listening.
+Each ``RunSink`` (the history's writer, the run file's recorder) sees every batch on the worker
+thread, whoever drains the run and however the page goes: closed when the worker ends, even if
+nobody is listening.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from iterplay.events import Event
@@ -32,24 +33,50 @@ class RunSink(Protocol):
         """The worker ended: the run finished, was cancelled or failed."""
 
 
+class BatchSource(Protocol):
+    """Makes a run's batches of events. ``on_open`` gets the provider's response once it is
+    open (so a cancel can shut it); ``pause`` is the wait to use, which a cancel cuts short."""
+
+    def __call__(
+        self, on_open: Callable[[Any], None], pause: Callable[[float], object]
+    ) -> Iterator[list[Event]]: ...
+
+
+def extraction(
+    provider: ProviderConfig, request: ExtractionRequest, *, partials: bool = True
+) -> BatchSource:
+    """An extraction sent to ``provider``: what a live run streams."""
+
+    def batches(
+        on_open: Callable[[Any], None], pause: Callable[[float], object]
+    ) -> Iterator[list[Event]]:
+        return run_extraction_batches(
+            provider, request, partials=partials, on_open=on_open, pause=pause
+        )
+
+    return batches
+
+
 class BackgroundRun:
-    """One extraction on a daemon thread; ``batches`` yields its events as they pile up."""
+    """One run on a daemon thread; ``batches`` yields its events as they pile up.
+
+    The run's events come from ``source``: an ``extraction`` (a live run), or a replay of a
+    recording (``iterplay.replay_run``), which the page follows the same way.
+    """
 
     def __init__(
         self,
-        provider: ProviderConfig,
-        request: ExtractionRequest,
+        source: BatchSource,
         *,
-        partials: bool = True,
         line: threading.Lock | None = None,
-        sink: RunSink | None = None,
+        sinks: Sequence[RunSink] = (),
     ) -> None:
         """``line``: held for the whole request, by a provider that serves one at a time (the
         embedded model); the run waits for it first, and ``in_line`` says so meanwhile.
-        ``sink``: sees every batch as it arrives, and is closed when the worker ends."""
+        ``sinks``: each sees every batch as it arrives, and is closed when the worker ends."""
         self._line = line
         self.in_line = line is not None
-        self._sink = sink
+        self._sinks = tuple(sinks)
         self._arrived = threading.Condition()
         self._pending: list[Event] = []
         self._outcome: BaseException | None = None
@@ -58,23 +85,20 @@ class BackgroundRun:
         self._response: Any = None
         self._watchers: list[threading.Event] = []
         self._thread = threading.Thread(
-            target=self._work, args=(provider, request, partials), daemon=True,
-            name="iterplay-run",
-        )  # fmt: skip
+            target=self._work, args=(source,), daemon=True, name="iterplay-run"
+        )
         self._thread.start()
 
-    def _work(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
+    def _work(self, source: BatchSource) -> None:
         try:
-            self._wait_in_line_and_stream(provider, request, partials)
+            self._wait_in_line_and_stream(source)
         finally:
-            if self._sink is not None:
-                self._sink.close()
+            for sink in self._sinks:
+                sink.close()
 
-    def _wait_in_line_and_stream(
-        self, provider: ProviderConfig, request: ExtractionRequest, partials: bool
-    ) -> None:
+    def _wait_in_line_and_stream(self, source: BatchSource) -> None:
         if self._line is None:
-            self._stream(provider, request, partials)
+            self._stream(source)
             return
         while not self._line.acquire(timeout=0.1):
             if self._cancelled.is_set():
@@ -84,14 +108,12 @@ class BackgroundRun:
                 return
         self.in_line = False
         try:
-            self._stream(provider, request, partials)
+            self._stream(source)
         finally:
             self._line.release()
 
-    def _stream(self, provider: ProviderConfig, request: ExtractionRequest, partials: bool) -> None:
-        batches = run_extraction_batches(
-            provider, request, partials=partials, on_open=self._opened, pause=self._cancelled.wait
-        )
+    def _stream(self, source: BatchSource) -> None:
+        batches = source(self._opened, self._cancelled.wait)
         try:
             for batch in batches:
                 if self._cancelled.is_set():
@@ -99,8 +121,8 @@ class BackgroundRun:
                 with self._arrived:
                     self._pending.extend(batch)
                     self._notify()
-                if self._sink is not None:
-                    self._sink.take(batch)
+                for sink in self._sinks:
+                    sink.take(batch)
         except BaseException as error:  # handed to the consumer, who decides how to show it
             self._outcome = error
         finally:

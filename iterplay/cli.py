@@ -35,7 +35,7 @@ from iterplay.lint_command import LINT_EPILOG
 from iterplay.provider import ProviderConfig, configured_endpoint, mode_for
 from iterplay.records import error_record, event_record
 from iterplay.request import MODES, ExtractionRequest
-from iterplay.run_file import RunFileRecorder, write_run_file
+from iterplay.run_file import RunFileRecorder, SchemaText, write_run_file
 
 if TYPE_CHECKING:
     from iterplay.schema import LoadedSchema
@@ -308,7 +308,11 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
     from iterplay.run import run_extraction  # the OpenAI SDK: loaded only once inputs are good
 
     history = None if args.no_history else _start_recording(schema, provider, request)
-    run_file = RunFileRecorder(schema, request, provider) if args.save else None
+    run_file = (
+        RunFileRecorder.of_request(SchemaText(schema.text, schema.kind), request, provider)
+        if args.save
+        else None
+    )
     events = run_extraction(provider, request, partials=args.events)
     try:
         return write_events(_saved(events, history, run_file), output, all_events=args.events)

@@ -66,12 +66,29 @@ def replay(
     ``speed`` scales the pace (0: no waiting at all); ``partials`` adds ``Partial`` events as a
     live run with partials does. The last event is always a ``Finished`` or a ``Failed``.
     """
+    for batch in replay_batches(
+        recording, wrapper, partials=partials, speed=speed, wait=wait, clock=clock
+    ):
+        yield from batch
+
+
+def replay_batches(
+    recording: Recording,
+    wrapper: Wrapper,
+    *,
+    partials: bool = False,
+    speed: float = 1.0,
+    wait: Callable[[float], object] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[list[Event]]:
+    """``replay``'s events grouped as a live run groups them (``run_extraction_batches``): a
+    chunk's Token, the elements it completed and its Partial in one list, when it is due."""
     pace = _Pace(check_speed(speed), wait, clock)
     for event in recording.events:
         match event:
             case Retrying():
                 pace.until(event.t)
-                yield event
+                yield [event]
             case Entity() | Invalid():
                 pass  # worked out again from the chunks
             case _:
@@ -79,10 +96,10 @@ def replay(
     text_events = StreamEvents(wrapper, limits(), partials=partials)
     for chunk in recording.chunks:
         pace.until(chunk.t)
-        yield from text_events.take(chunk.text, chunk.t)
+        yield list(text_events.take(chunk.text, chunk.t))
     end = _end(recording, text_events)
     pace.until(end.stats.total_time if end.stats is not None else 0.0)
-    yield end
+    yield [end]
 
 
 def _end(recording: Recording, text_events: StreamEvents) -> Finished | Failed:

@@ -28,6 +28,8 @@ USER_PROMPT_TEMPLATE = (
     "Consider the data below:\n{text}\n\n"
     "Correctly segment it into entities. Make sure the JSON is correct."
 )
+# How the json and md_json modes' schema instructions start, after the system prompt.
+_SCHEMA_INSTRUCTIONS_START = "\n\nAnswer with one JSON object that matches this JSON Schema, "
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,7 @@ def oversized_count(schema: Any, limit: int, path: str = "") -> str | None:
 
 def _schema_instructions(wrapper: Wrapper, fenced: bool) -> str:
     where = "inside a single ```json fenced code block" if fenced else "and nothing else"
-    return (
-        f"\n\nAnswer with one JSON object that matches this JSON Schema, {where}:\n"
-        f"{json.dumps(wrapper.json_schema)}"
-    )
+    return f"{_SCHEMA_INSTRUCTIONS_START}{where}:\n{json.dumps(wrapper.json_schema)}"
 
 
 def _tools_payload(request: ExtractionRequest, quirks: ProviderQuirks) -> dict[str, Any]:
@@ -214,6 +213,36 @@ def _messages(request: ExtractionRequest, schema_suffix: str) -> list[dict[str, 
         {"role": "system", "content": system},
         {"role": "user", "content": USER_PROMPT_TEMPLATE.format(text=request.text.strip())},
     ]
+
+
+@dataclass(frozen=True)
+class PayloadInputs:
+    """The user's inputs a sent payload holds (read back to open a recorded run)."""
+
+    text: str
+    system_prompt: str
+    temperature: float | None
+
+
+def payload_inputs(payload: dict[str, Any]) -> PayloadInputs | None:
+    """The text, system prompt and temperature ``payload`` was built from (``_messages``
+    read backwards), or None when it is not a payload of ours."""
+    messages = payload.get("messages")
+    if not isinstance(messages, list) or len(messages) != 2:
+        return None
+    system, user = (m.get("content") if isinstance(m, dict) else None for m in messages)
+    if not isinstance(system, str) or not isinstance(user, str):
+        return None
+    before, _, after = USER_PROMPT_TEMPLATE.partition("{text}")
+    if user.startswith(before) and user.endswith(after) and len(user) >= len(before + after):
+        user = user[len(before) : len(user) - len(after)]
+    system = system.split(_SCHEMA_INSTRUCTIONS_START, 1)[0]
+    temperature = payload.get("temperature")
+    return PayloadInputs(
+        text=user,
+        system_prompt=system,
+        temperature=float(temperature) if type(temperature) in (int, float) else None,
+    )
 
 
 def build_payload(request: ExtractionRequest, provider: str = "openai") -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from iterplay.provider import ProviderConfig, safe_url
 from iterplay.request import ExtractionRequest, build_payload
 
 if TYPE_CHECKING:
-    from iterplay.schema import LoadedSchema
+    from iterplay.wrapper import Wrapper
 
 RUN_FILE_FORMAT = "iterplay-run"
 RUN_FILE_VERSION = 1
@@ -112,25 +113,85 @@ class RunFile:
 _RUN_FILE_JSON = TypeAdapter(RunFile)
 
 
-class RunFileRecorder:
-    """Collects one run's chunks and events as they pass, then makes its ``RunFile``."""
+@dataclass(frozen=True)
+class RunHeader:
+    """What a run asked, as its run file holds it: everything before the chunks."""
 
-    def __init__(
-        self,
-        schema: LoadedSchema,
-        request: ExtractionRequest,
-        provider: ProviderConfig,
-    ) -> None:
-        self.schema = SchemaText(schema.text, schema.kind)
-        self.request = request
-        self.base_url = provider.redact(safe_url(provider.base_url))
-        self.payload = _payload(request, provider)
-        self.recorded_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    recorded_at: str
+    schema: SchemaText
+    target: tuple[str, ...]
+    wrapper_schema: dict[str, Any]
+    base_url: str
+    model: str
+    mode: str
+    request: dict[str, Any] | None
+
+    @classmethod
+    def of_request(
+        cls, schema: SchemaText, request: ExtractionRequest, provider: ProviderConfig
+    ) -> RunHeader:
+        """The header of a run starting now: ``request`` sent to ``provider``."""
+        wrapper = request.wrapper
+        return cls(
+            recorded_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            schema=schema,
+            target=tuple(target.__name__ for target in wrapper.targets),
+            wrapper_schema=wrapper.json_schema,
+            base_url=provider.redact(safe_url(provider.base_url)),
+            model=request.model,
+            mode=request.mode,
+            request=_payload(request, provider),
+        )
+
+    @classmethod
+    def of_replay(cls, run_file: RunFile, schema: SchemaText, wrapper: Wrapper) -> RunHeader:
+        """The header of a replay of ``run_file`` validated against ``schema`` (its own or an
+        edited one): the recorded request, model and time, with the schema the replay used."""
+        return cls(
+            recorded_at=run_file.recorded_at,
+            schema=schema,
+            target=tuple(target.__name__ for target in wrapper.targets),
+            wrapper_schema=wrapper.json_schema,
+            base_url=run_file.base_url,
+            model=run_file.model,
+            mode=run_file.mode,
+            request=run_file.request,
+        )
+
+
+class RunFileRecorder:
+    """Collects one run's chunks and events as they pass, then makes its ``RunFile``.
+
+    Also a ``RunSink`` (``take``, ``close``): a background run hands it each batch on its
+    worker thread while the page asks for the run file on another, hence the lock.
+    """
+
+    def __init__(self, header: RunHeader) -> None:
+        self.header = header
         self.chunks: list[Chunk] = []
         self.events: list[Retrying | Entity | Invalid] = []
         self.end: Finished | Failed | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of_request(
+        cls, schema: SchemaText, request: ExtractionRequest, provider: ProviderConfig
+    ) -> RunFileRecorder:
+        return cls(RunHeader.of_request(schema, request, provider))
 
     def add(self, event: Event) -> None:
+        with self._lock:
+            self._add(event)
+
+    def take(self, events: list[Event]) -> None:
+        with self._lock:
+            for event in events:
+                self._add(event)
+
+    def close(self) -> None:
+        """Nothing to do when the run's worker ends: the recording is whole as it stands."""
+
+    def _add(self, event: Event) -> None:
         match event:
             case Token():
                 self.chunks.append(Chunk(event.text, event.t))
@@ -144,22 +205,26 @@ class RunFileRecorder:
                 assert_never(event)
 
     def run_file(self, interruption: str | None = None) -> RunFile:
-        wrapper = self.request.wrapper
+        """The run file of what was recorded so far; ``interruption`` says why a run without
+        its end stopped (or that it is still going)."""
+        header = self.header
+        with self._lock:
+            chunks, events, end = tuple(self.chunks), tuple(self.events), self.end
         return RunFile(
             format=RUN_FILE_FORMAT,
             version=RUN_FILE_VERSION,
-            recorded_at=self.recorded_at,
-            schema=self.schema,
-            target=tuple(target.__name__ for target in wrapper.targets),
-            wrapper_schema=wrapper.json_schema,
-            base_url=self.base_url,
-            model=self.request.model,
-            mode=self.request.mode,
-            request=self.payload,
-            chunks=tuple(self.chunks),
-            events=tuple(self.events),
-            end=self.end,
-            interruption=None if self.end is not None else interruption,
+            recorded_at=header.recorded_at,
+            schema=header.schema,
+            target=header.target,
+            wrapper_schema=header.wrapper_schema,
+            base_url=header.base_url,
+            model=header.model,
+            mode=header.mode,
+            request=header.request,
+            chunks=chunks,
+            events=events,
+            end=end,
+            interruption=None if end is not None else interruption,
         )
 
 

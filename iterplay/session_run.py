@@ -5,24 +5,50 @@ in. The run itself therefore lives on a worker thread (``BackgroundRun``) with i
 the session; each script run that draws the output takes whatever arrived since the last one
 and follows the rest. Editing the schema, the text or any setting while a run streams draws the
 page again and the run goes on; its log holds its own copy of the inputs it was started with.
+
+Each session run also records itself as a run file as it goes (``run_file``), live or ended,
+whether it streams from a provider or replays a recording (``replay_of``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from iterplay.background_run import BackgroundRun
+from iterplay.background_run import BackgroundRun, BatchSource, RunSink
 from iterplay.events import Event
+from iterplay.replay_run import ReplayOf
+from iterplay.run_file import RunFile, RunFileRecorder, RunHeader
 from iterplay.run_log import RunLog
+
+STILL_GOING = "the run was still going when this file was made"
 
 
 @dataclass
 class SessionRun:
-    """A background run and the log of everything it produced so far."""
+    """A background run, the log of everything it produced so far, and its recording."""
 
     background: BackgroundRun
     log: RunLog
+    recorder: RunFileRecorder
+    replay_of: ReplayOf | None = None  # set when the run replays a recorded one
+
+    @classmethod
+    def start(
+        cls,
+        source: BatchSource,
+        log: RunLog,
+        header: RunHeader,
+        *,
+        line: threading.Lock | None = None,
+        sinks: Sequence[RunSink] = (),
+        replay_of: ReplayOf | None = None,
+    ) -> SessionRun:
+        """Start ``source`` on a worker, recording it under ``header`` beside ``sinks``."""
+        recorder = RunFileRecorder(header)
+        background = BackgroundRun(source, line=line, sinks=(*sinks, recorder))
+        return cls(background, log, recorder, replay_of)
 
     def follow(self, poll_seconds: float = 0.02) -> Iterator[list[Event] | None]:
         """The events that arrive from now on, batch by batch (None after a quiet spell), each
@@ -51,3 +77,9 @@ class SessionRun:
         self.background.cancel()
         if not self.log.finished:
             self.log.interrupt(reason)
+
+    def run_file(self) -> RunFile:
+        """The run as a run file: everything that arrived so far, whoever followed it. A run
+        stopped before its end gives an incomplete file saying why; one still going says so."""
+        still_going = None if self.background.finished else STILL_GOING
+        return self.recorder.run_file(self.log.interrupted or still_going)

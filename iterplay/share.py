@@ -238,6 +238,17 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
     return False
 
 
+def shared_state_problem(state: SharedState, bounds: Limits | None = None) -> str | None:
+    """Why ``state`` could not come from a link (a value of the wrong type, range or size), as
+    "its 'name' value is bad (reason)", or None: for inputs that arrive another way (a run
+    file) and must pass the checks a link's do."""
+    problem = _state_problem(asdict(state), bounds or limits())
+    if problem is None:
+        return None
+    name, reason = problem
+    return f"its '{name}' value is bad ({reason})"
+
+
 def _state_problem(data: dict[str, Any], bounds: Limits) -> tuple[str, str] | None:
     """The first field of ``data`` that is wrong and why, or None."""
     checks = (

@@ -42,6 +42,11 @@ from components.race import (
     replay_race,
     start_race,
 )
+from components.replay_panel import (
+    replay_notice,
+    start_replay,
+    take_opened_run_file,
+)
 from components.run_history import OpenedRun, history_problem_note, new_race_id, record_run
 from components.run_toolbar import run_toolbar, toolbar_container
 from components.run_view import RunView
@@ -49,7 +54,7 @@ from components.schema_editor import SchemaState, replace_schema_text, schema_ed
 from components.share_box import share_box
 from components.system_prompt_box import system_prompt_box
 from components.wrapper_panel import wrapper_panel
-from iterplay.background_run import BackgroundRun
+from iterplay.background_run import extraction
 from iterplay.errors import ConfigError, InputError, LocalModelError, ShareLinkError
 from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
@@ -58,7 +63,9 @@ from iterplay.limits import limits
 from iterplay.local_model import EMBEDDED_LINE, LocalModelServer, embedded_provider, ensure_server
 from iterplay.provider import ProviderConfig, configured_endpoint, safe_url
 from iterplay.records import entity_data
+from iterplay.replay_run import ReplayOf
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, MODES, ExtractionRequest
+from iterplay.run_file import RunHeader, SchemaText
 from iterplay.run_inputs import RunInputs, changed_inputs
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
@@ -105,7 +112,19 @@ def apply_opened_run() -> None:
         state.pop(Kept.RACE, None)
         apply_shared_inputs(opened.inputs)
         state[Kept.ACTIVE_RUN] = opened.log
+        state.pop(Kept.SESSION_RUN, None)
         state.pop(Kept.RUN_HISTORY, None)  # its warning was about the run this one replaces
+
+
+def apply_opened_run_file() -> ReplayOf | None:
+    """A run file opened from another page: its inputs restored, its replay to start."""
+    opened = take_opened_run_file()
+    if opened is None:
+        return None
+    stop_runs("A run file was opened.")
+    state.pop(Kept.RACE, None)
+    apply_shared_inputs(opened.inputs)
+    return opened.replay
 
 
 def apply_shared_inputs(shared: SharedState) -> None:
@@ -280,8 +299,9 @@ def start_run(
     state[Kept.ACTIVE_RUN] = log
     line = EMBEDDED_LINE if choice.embedded else None
     recording = record_run(inputs, request, provider, race_id, lane=0 if race_id else None)
-    background = BackgroundRun(provider, request, partials=True, line=line, sink=recording)
-    state[Kept.LIVE_RUN] = SessionRun(background, log)
+    header = RunHeader.of_request(SchemaText(inputs.schema, inputs.schema_kind), request, provider)
+    run = SessionRun.start(extraction(provider, request), log, header, line=line, sinks=[recording])
+    state[Kept.LIVE_RUN] = state[Kept.SESSION_RUN] = run
 
 
 def follow(view: RunView, run: SessionRun) -> None:
@@ -300,19 +320,25 @@ def follow(view: RunView, run: SessionRun) -> None:
 
 
 @st.fragment
-def run_output(output: Output, start: Start | None) -> None:
+def run_output(output: Output, start: Start | ReplayOf | None) -> None:
     """The output: the runs the session owns, live, or the last ones, as they ended.
 
     A fragment, so the widgets it draws (the cards/table toggle, the expected-entity picker)
     rerun only the output, and the runs go on through them. ``start``: what Extract, pressed in
-    this script run, starts: lane 0 in the cards and raw columns, the other lanes under them.
+    this script run, starts: lane 0 in the cards and raw columns, the other lanes under them;
+    or a replay of a run file, in the cards and raw columns.
     """
     new_run = start is not None
     view = RunView(output.cards_column, output.raw_column, output.score(), new_run=new_run)
+    if isinstance(start, ReplayOf):
+        stop_runs("A replay started.")
+        state.pop(Kept.RACE, None)
+        start_replay(view, start, output.inputs_now, output.wrapper)
+        start = None
     # Held now, so the previous run's picker leaves the page as soon as a new run starts.
     picker_slot = output.cards_column.empty()
     history_slot = output.cards_column.empty()
-    if start is not None:
+    if isinstance(start, Start):
         race_id = new_race_id() if start.lanes else None
         start_run(view, start.choice, start.request, output.inputs_now, start.progress, race_id)
         state[Kept.RACE] = start_race(
@@ -330,6 +356,7 @@ def run_output(output: Output, start: Start | None) -> None:
     if log is None:
         view.empty_state()
         return
+    replay_notice(view.notice_slot)
     changed = changed_inputs(log.inputs, output.inputs_now) if log.inputs else ()
     live: SessionRun | None = state.get(Kept.LIVE_RUN)
     live = live if live is not None and live.log is log else None
@@ -382,6 +409,7 @@ def page() -> None:
     default_input(Input.SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
     apply_share_link()
     apply_opened_run()
+    opened_replay = apply_opened_run_file()
     st.title("🧩 iterplay")
     st.caption(
         "Write a pydantic class or a JSON Schema, paste text, press **Extract**: every entity "
@@ -433,7 +461,8 @@ def page() -> None:
     output = Output(
         cards_column, raw_column, lanes_area, score, run_inputs(schema, choice), schema.wrapper
     )
-    run_output(output, Start(choice, request, lanes, toolbar.progress) if starting else None)
+    start = Start(choice, request, lanes, toolbar.progress) if starting else opened_replay
+    run_output(output, start)
 
 
 def offer_cards_as_expected(picker_slot) -> None:

@@ -8,7 +8,7 @@ import threading
 from pydantic import BaseModel
 
 from iterplay import history as history_module
-from iterplay.background_run import BackgroundRun
+from iterplay.background_run import BackgroundRun, extraction
 from iterplay.events import Entity, Finished
 from iterplay.history import History, RunInputs
 from iterplay.history_writer import STOPPED, HistoryWriter
@@ -33,7 +33,7 @@ def start(server, path, model: str = "m", line=None) -> tuple[BackgroundRun, His
     request = ExtractionRequest(WRAPPER, "Ann and Bob", model, mode="json", temperature=0.5)
     inputs = RunInputs.of_request(SCHEMA, "pydantic", request, provider, "app")
     writer = HistoryWriter(inputs, path)
-    return BackgroundRun(provider, request, partials=True, line=line, sink=writer), writer
+    return BackgroundRun(extraction(provider, request), line=line, sinks=[writer]), writer
 
 
 def stored(path, run_id):

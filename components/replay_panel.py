@@ -1,0 +1,143 @@
+"""Run files in the playground: the current run as a run file, and a run file replayed.
+
+Other pages use two functions and nothing else here:
+
+- ``current_run_file()``: the run the playground shows (live, ended or stopped; a replay too),
+  as a run file, or None when it shows none of the session's runs (say one opened from the
+  History page);
+- ``open_run_file(run_file, speed)``: put a run file's inputs in the playground and replay it
+  there; the caller then switches to the playground (``st.switch_page``), which restores the
+  inputs and starts the replay on its next run, as it does for a run opened from the History.
+
+A replay is a ``SessionRun`` like an Extract's: its cards appear at the recorded pace through
+the same ``RunView``, Stop ends it, and no provider is called (``iterplay.replay_run``). It is
+validated against the schema on screen: the recorded one, or the user's edit of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from components.inert_text import inert
+from components.playground_state import Kept
+from components.run_view import RunView
+from iterplay.replay import check_speed
+from iterplay.replay_run import ReplayOf, recorded_on_embedded, replay_source, shared_state_of
+from iterplay.run_file import RunFile, RunHeader, SchemaText
+from iterplay.run_inputs import RunInputs
+from iterplay.run_log import RunLog
+from iterplay.session_run import SessionRun
+from iterplay.share import SharedState
+from iterplay.wrapper import Wrapper
+
+state = st.session_state
+
+
+@dataclass(frozen=True)
+class OpenedRunFile:
+    """A run file on its way to the playground: the inputs to restore and the replay."""
+
+    inputs: SharedState
+    replay: ReplayOf
+
+
+def current_session_run() -> SessionRun | None:
+    """The session run whose output the playground shows, if it shows one."""
+    run: SessionRun | None = state.get(Kept.SESSION_RUN)
+    return run if run is not None and run.log is state.get(Kept.ACTIVE_RUN) else None
+
+
+def current_run_file() -> RunFile | None:
+    """The run the playground shows, as a run file (everything that arrived so far), or None."""
+    run = current_session_run()
+    return run.run_file() if run is not None else None
+
+
+def open_run_file(run_file: RunFile, speed: float = 1.0) -> None:
+    """Have the playground restore ``run_file``'s inputs and replay it at ``speed`` (1: as
+    recorded, 0: at once) on its next run. A RunFileError says in one sentence why a file's
+    inputs cannot be opened (they pass the checks a share link's do)."""
+    opened = OpenedRunFile(shared_state_of(run_file), ReplayOf(run_file, check_speed(speed)))
+    state[Kept.OPENED_RUN_FILE] = opened
+
+
+def take_opened_run_file() -> OpenedRunFile | None:
+    """The run file ``open_run_file`` left for the playground, once."""
+    return state.pop(Kept.OPENED_RUN_FILE, None)
+
+
+def start_replay(
+    view: RunView, replay: ReplayOf, inputs: RunInputs, wrapper: Wrapper | None
+) -> None:
+    """Start replaying ``replay`` as the session's run, against the schema on screen
+    (``inputs``, ``wrapper``: None when that schema has an error, which stops the replay)."""
+    if wrapper is None:
+        view.status_slot.error(
+            "**The run cannot be replayed** — the schema on screen has an error: fix it to "
+            "replay the recorded stream against it.",
+            icon="🚫",
+        )
+        return
+    run_file = replay.run_file
+    schema = SchemaText(inputs.schema, inputs.schema_kind)  # type: ignore[arg-type]
+    edited = (schema, inputs.targets) != (run_file.schema, run_file.target)
+    log = RunLog(inputs=inputs)
+    run = SessionRun.start(
+        replay_source(run_file, wrapper, replay.speed),
+        log,
+        RunHeader.of_replay(run_file, schema, wrapper),
+        replay_of=dataclasses.replace(replay, edited_schema=edited),
+    )
+    state[Kept.ACTIVE_RUN] = log
+    state[Kept.LIVE_RUN] = state[Kept.SESSION_RUN] = run
+    state.pop(Kept.RUN_HISTORY, None)  # a replay is not recorded: its warning does not apply
+
+
+def replay_notice(slot) -> None:
+    """While the playground shows a replay: that it is one, of whose run, and which schema."""
+    run = current_session_run()
+    if run is None or run.replay_of is None:
+        return
+    replay = run.replay_of
+    run_file = replay.run_file
+    model = "the embedded model" if recorded_on_embedded(run_file) else f"`{_code(run_file.model)}`"
+    schema = (
+        "the schema on screen (edited since the recording)"
+        if replay.edited_schema
+        else "the recorded schema"
+    )
+    with slot.container(key="replay-notice"):
+        st.info(
+            f"**Replay** of a run recorded {_recorded_when(run_file.recorded_at)} with "
+            f"{model} in `{_code(run_file.mode)}` mode, {_speed_words(replay.speed)}; no "
+            f"provider is called. Validated against {schema}.",
+            icon="⏯️",
+        )
+
+
+def _code(text: str) -> str:
+    """Untrusted text inside inline code: shown as text, never as markdown."""
+    return " ".join(text.replace("`", "'").split())
+
+
+def _recorded_when(recorded_at: str) -> str:
+    """When the run was recorded, as markdown: in UTC, or the file's own words made inert."""
+    try:
+        moment = datetime.fromisoformat(recorded_at)
+    except ValueError:
+        return f"at {inert(recorded_at)}"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"on {moment:%Y-%m-%d} at {moment:%H:%M:%S}" + (" UTC" if moment.tzinfo else "")
+
+
+def _speed_words(speed: float) -> str:
+    if speed == 0:
+        return "replayed at once"
+    if speed == 1:
+        return "at the recorded pace"
+    return f"at {speed:g}× the recorded pace"
