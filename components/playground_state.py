@@ -49,7 +49,8 @@ class Kept(StrEnum):
     ACTIVE_RUN = "active_run"  # the RunLog of the current or last run
     LIVE_RUN = "live_run"  # the SessionRun still going, if any (see iterplay.session_run)
     SESSION_RUN = "session_run"  # the SessionRun of the current or last run, live or ended
-    OPENED_RUN_FILE = "opened_run_file"  # a ReplayOf to start, until the playground starts it
+    OPENED_RUN_FILE = "opened_run_file"  # an OpenedRunFile to replay, until the playground does
+    RUN_FILE_PROBLEM = "run_file_problem"  # why the run file chosen could not be opened, said once
     LANES = "lanes"  # [LaneSettings]: the variants raced beside lane 0 (see lanes_panel)
     RACE = "race"  # {lane: LaneRun} for lanes 1 and up of the last Extract (see playground)
     SHARE_APPLIED = "share_applied"  # the ?s= token the session started with, or last wrote

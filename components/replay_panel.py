@@ -9,6 +9,11 @@ Other pages use two functions and nothing else here:
   there; the caller then switches to the playground (``st.switch_page``), which restores the
   inputs and starts the replay on its next run, as it does for a run opened from the History.
 
+The playground draws ``run_files_panel`` (open a run file: the inputs it holds come back and it
+replays) and, under a run that is over, ``replay_buttons`` (replay it again at 1×, 4× or at
+once, against the schema on screen). Both go through ``Kept.OPENED_RUN_FILE``, taken at the top
+of the next script run.
+
 A replay is a ``SessionRun`` like an Extract's: its cards appear at the recorded pace through
 the same ``RunView``, Stop ends it, and no provider is called (``iterplay.replay_run``). It is
 validated against the schema on screen: the recorded one, or the user's edit of it.
@@ -17,17 +22,22 @@ validated against the schema on screen: the recorded one, or the user's edit of 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import BinaryIO
 
 import streamlit as st
 
 from components.inert_text import inert
 from components.playground_state import Kept
 from components.run_view import RunView
+from iterplay.errors import RunFileError
+from iterplay.limits import Limits, limits
 from iterplay.replay import check_speed
 from iterplay.replay_run import ReplayOf, recorded_on_embedded, replay_source, shared_state_of
-from iterplay.run_file import RunFile, RunHeader, SchemaText
+from iterplay.run_file import RunFile, RunHeader, SchemaText, parse_run_file
 from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
 from iterplay.session_run import SessionRun
@@ -37,11 +47,24 @@ from iterplay.wrapper import Wrapper
 state = st.session_state
 
 
+SPEEDS = {"1×": 1.0, "4×": 4.0, "Instant": 0.0}
+SPEED_KEYS = {"1×": "1x", "4×": "4x", "Instant": "instant"}  # replay_1x, replay_4x, ...
+
+
+class RunFileKey(StrEnum):
+    """Widget keys of the run files panel (tests address the widgets by them)."""
+
+    UPLOAD = "run_file_upload"
+    SPEED = "replay_speed"
+    REPLAY = "replay"  # + _1x, _4x, _instant: the Replay buttons under a run
+
+
 @dataclass(frozen=True)
 class OpenedRunFile:
-    """A run file on its way to the playground: the inputs to restore and the replay."""
+    """A run file on its way to the playground: the inputs to restore (None to keep those on
+    screen, as Replay does) and the replay."""
 
-    inputs: SharedState
+    inputs: SharedState | None
     replay: ReplayOf
 
 
@@ -57,12 +80,23 @@ def current_run_file() -> RunFile | None:
     return run.run_file() if run is not None else None
 
 
+def shareable_run_file() -> RunFile | None:
+    """The run on screen as a run file, once it is over (a share link may carry it)."""
+    run = current_session_run()
+    return run.run_file() if run is not None and run.log.finished else None
+
+
 def open_run_file(run_file: RunFile, speed: float = 1.0) -> None:
     """Have the playground restore ``run_file``'s inputs and replay it at ``speed`` (1: as
     recorded, 0: at once) on its next run. A RunFileError says in one sentence why a file's
     inputs cannot be opened (they pass the checks a share link's do)."""
     opened = OpenedRunFile(shared_state_of(run_file), ReplayOf(run_file, check_speed(speed)))
     state[Kept.OPENED_RUN_FILE] = opened
+
+
+def replay_shared_run(run_file: RunFile) -> None:
+    """A share link's recorded run: replayed on the inputs the link restores."""
+    state[Kept.OPENED_RUN_FILE] = OpenedRunFile(None, ReplayOf(run_file, 1.0))
 
 
 def take_opened_run_file() -> OpenedRunFile | None:
@@ -76,6 +110,7 @@ def start_replay(
     """Start replaying ``replay`` as the session's run, against the schema on screen
     (``inputs``, ``wrapper``: None when that schema has an error, which stops the replay)."""
     if wrapper is None:
+        state.pop(Kept.ACTIVE_RUN, None)  # the output would draw the last run's ending here
         view.status_slot.error(
             "**The run cannot be replayed** — the schema on screen has an error: fix it to "
             "replay the recorded stream against it.",
@@ -141,3 +176,86 @@ def _speed_words(speed: float) -> str:
     if speed == 1:
         return "at the recorded pace"
     return f"at {speed:g}× the recorded pace"
+
+
+def run_files_panel() -> None:
+    """Open a run file: its inputs come back and it replays, at the speed chosen."""
+    with st.expander("⏯️ Open a run file"):
+        st.radio(
+            "Replay speed",
+            list(SPEEDS),
+            key=RunFileKey.SPEED,
+            horizontal=True,
+            help="1×: at the recorded pace; 4×: four times as fast; Instant: all at once.",
+        )
+        st.file_uploader(
+            "Run file",
+            type=["json"],
+            key=RunFileKey.UPLOAD,
+            max_upload_size=max(1, math.ceil(limits().run_file_bytes / 2**20)),
+            on_change=_open_uploaded,
+            help="A file from the Run file download or `iterplay extract --save`: its inputs "
+            "come back and its run replays, with no provider.",
+        )
+        if problem := state.pop(Kept.RUN_FILE_PROBLEM, None):
+            st.error(inert(problem), icon="🚫")
+
+
+def replay_buttons() -> None:
+    """Under a run that is over: replay it at 1×, 4× or at once, against the schema on screen.
+
+    Drawn in the output's fragment, whose rerun a click starts: ``replay_requested`` then has
+    the whole page run again, which starts the replay as it starts an opened file's.
+    """
+    run = current_session_run()
+    if run is None or not run.log.finished:
+        return
+    with st.container(key="replay-buttons", horizontal=True, vertical_alignment="center"):
+        st.caption("Replay, with no provider, against the schema on screen:")
+        for label, speed in SPEEDS.items():
+            st.button(
+                label,
+                key=f"{RunFileKey.REPLAY}_{SPEED_KEYS[label]}",
+                on_click=_replay_current,
+                args=(speed,),
+                icon=":material/replay:",
+            )
+
+
+def replay_requested() -> bool:
+    """Whether a replay waits for the page to run again (see ``replay_buttons``)."""
+    return Kept.OPENED_RUN_FILE in state
+
+
+def _replay_current(speed: float) -> None:
+    run_file = current_run_file()
+    if run_file is not None:
+        state[Kept.OPENED_RUN_FILE] = OpenedRunFile(None, ReplayOf(run_file, speed))
+
+
+def _open_uploaded() -> None:
+    """The uploader's ``on_change``: open the file chosen, or say in one sentence why not."""
+    uploaded = state.get(RunFileKey.UPLOAD)
+    if uploaded is None:
+        return
+    try:
+        speed = SPEEDS.get(state.get(RunFileKey.SPEED), 1.0)
+        open_run_file(read_uploaded_run_file(uploaded.name, uploaded), speed)
+    except RunFileError as error:
+        state[Kept.RUN_FILE_PROBLEM] = str(error)
+
+
+def read_uploaded_run_file(name: str, file: BinaryIO) -> RunFile:
+    """The run file an upload holds, read within the size bound; a RunFileError otherwise."""
+    bound = limits().run_file_bytes
+    data = file.read(bound + 1)
+    if len(data) > bound:
+        raise RunFileError(
+            f"{name} is larger than the limit of {bound:,} bytes for a run file "
+            f"({Limits.variable('run_file_bytes')}), so it was not opened."
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RunFileError(f"{name} is not UTF-8 text, so it is not a run file.") from None
+    return parse_run_file(text, name)

@@ -46,6 +46,11 @@ class Limits:
         "ITERPLAY_MAX_SHARE_CHARS",
         "a share token's length (it may expand to 8 times that in JSON, no more)",
     )
+    share_run_bytes: int = _limit(
+        200_000,
+        "ITERPLAY_MAX_SHARE_RUN_BYTES",
+        "a recorded run carried in a share link, in bytes of its JSON (past it, the run file)",
+    )
     entities_per_run: int = _limit(
         5_000, "ITERPLAY_MAX_ENTITIES", "elements (valid or invalid) one run may produce"
     )

@@ -238,7 +238,7 @@ def _payload(request: ExtractionRequest, provider: ProviderConfig) -> dict[str, 
 
 def run_file_json(run_file: RunFile) -> str:
     """The file's text: one line per top-level field, and per chunk and per event in lists."""
-    data = _RUN_FILE_JSON.dump_python(run_file, mode="json", by_alias=True)
+    data = run_file_data(run_file)
     fields = []
     for key, value in data.items():
         if isinstance(value, list) and value:
@@ -276,6 +276,12 @@ def parse_run_file(text: str, name: str) -> RunFile:
             f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}), so "
             "it is not a run file."
         ) from None
+    return run_file_from_data(data, name)
+
+
+def run_file_from_data(data: Any, name: str) -> RunFile:
+    """The run file JSON ``data`` holds (from a file or a share link): the format and version
+    checked first, then every field; a RunFileError naming ``name`` says what is wrong."""
     if not isinstance(data, dict) or data.get("format") != RUN_FILE_FORMAT:
         raise RunFileError(
             f'{name} is not an iterplay run file (it has no "format": "{RUN_FILE_FORMAT}").'
@@ -294,3 +300,8 @@ def parse_run_file(text: str, name: str) -> RunFile:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "the top level"
         raise RunFileError(f"{name} is damaged ({where}: {first['msg']}).") from None
+
+
+def run_file_data(run_file: RunFile) -> dict[str, Any]:
+    """The run file as JSON data, as its file holds it."""
+    return _RUN_FILE_JSON.dump_python(run_file, mode="json", by_alias=True)

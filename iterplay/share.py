@@ -1,9 +1,11 @@
 """Playground state <-> URL token, so a link reproduces a demo.
 
 Token: base64url (no padding) of zlib-compressed UTF-8 JSON. Version 1 holds the inputs;
-version 2 adds ``cases``, the records of a cases file (``scoring.cases``), and ``lanes`` (the
-variants raced beside lane 0), and is written only when there are some, so every other link
-stays a version 1 link that older servers read.
+version 2 adds ``cases``, the records of a cases file (``scoring.cases``), ``lanes`` (the
+variants raced beside lane 0) and ``run``, a recorded run as its run file holds it (opening the
+link replays it, with no provider), and is written only when there are some, so every other
+link stays a version 1 link that older servers read. A run is carried up to
+``ITERPLAY_MAX_SHARE_RUN_BYTES`` of JSON; past that, the run file is the way to share it.
 Never a key or a base URL: the state type has no field for them. A link is untrusted input, so
 decoding is bounded (token length, decompressed size, nesting depth, digits in a number) and
 every field is checked for its type, range, size and encoding; anything else is a
@@ -17,17 +19,18 @@ import binascii
 import json
 import math
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from iterplay.errors import CasesError, InputError, ShareLinkError
+from iterplay.errors import CasesError, InputError, RunFileError, ShareLinkError
 from iterplay.inputs import check_model_name, check_temperature, unicode_problem, utf8_size
 from iterplay.limits import Limits, limits
 from iterplay.request import MODES
+from iterplay.run_file import RunFile, run_file_data, run_file_from_data
 from iterplay.scoring.cases import CaseSet, read_cases, write_cases
 
 VERSION = 1  # a link with nothing more than version 1 holds stays a version 1 link
-VERSION_2 = 2  # adds cases and lanes
+VERSION_2 = 2  # adds cases, lanes and a recorded run
 VERSIONS = (VERSION, VERSION_2)
 LANE_FIELDS = ("model", "mode", "system_prompt", "temperature")
 MAX_SHARED_LANES = 3
@@ -55,19 +58,28 @@ class SharedState:
     # lanes 1 and up (version 2): {"model", "mode", "system_prompt", "temperature"}, each None
     # to keep lane 0's value; all lanes use the server's provider
     lanes: list[dict[str, Any]] | None = None
+    run: RunFile | None = None  # a recorded run to replay on opening (version 2)
 
 
 def encode_state(state: SharedState, bounds: Limits | None = None) -> str:
     """The token for ``state``; a ShareLinkError says why it cannot be shared."""
     bounds = bounds or limits()
-    data = {"v": VERSION, **asdict(state)}
-    del data["cases"], data["lanes"]
+    data = _inputs_data(state)
     if state.cases is not None and state.cases.cases:
         data["v"] = VERSION_2
         data["cases"] = cases_records(state.cases)
     if state.lanes:
         data["v"] = VERSION_2
         data["lanes"] = [dict(lane) for lane in state.lanes]
+    if state.run is not None:
+        data["v"] = VERSION_2
+        data["run"] = run_file_data(state.run)
+        size = _json_size(data["run"])
+        if size is not None and size > bounds.share_run_bytes:
+            raise ShareLinkError(
+                f"This run is too big to share in a link ({size:,} bytes; the limit is "
+                f"{bounds.share_run_bytes:,}); share its run file instead."
+            )
     problem = _state_problem(data, bounds)
     if problem:
         name, reason = problem
@@ -76,7 +88,13 @@ def encode_state(state: SharedState, bounds: Limits | None = None) -> str:
         )
     payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
     token = base64.urlsafe_b64encode(zlib.compress(payload, 9)).decode("ascii").rstrip("=")
-    if len(token) > bounds.share_link_chars:
+    # A link expands to at most share_json_bytes when opened: a longer one would be refused.
+    if len(token) > bounds.share_link_chars or len(payload) > bounds.share_json_bytes:
+        if state.run is not None:
+            raise ShareLinkError(
+                "This run is too big to share in a link (with the inputs, it makes a link longer "
+                "than we open); share its run file instead."
+            )
         raise ShareLinkError(
             f"This playground is too large to share as a link ({len(token):,} characters; "
             f"the limit is {bounds.share_link_chars:,}); shorten the text or the schema."
@@ -113,7 +131,48 @@ def decode_state(token: Any, bounds: Limits | None = None) -> SharedState:
         temperature=check_temperature(data.get("temperature")),
         cases=_cases(data.get("cases")) if data["v"] >= VERSION_2 else None,
         lanes=_lanes(data.get("lanes")) if data["v"] >= VERSION_2 else None,
+        run=_run(data.get("run")) if data["v"] >= VERSION_2 else None,
     )
+
+
+def _inputs_data(state: SharedState) -> dict[str, Any]:
+    """The version 1 fields of ``state``, as a link holds them."""
+    data = {"v": VERSION, **asdict(replace(state, cases=None, lanes=None, run=None))}
+    del data["cases"], data["lanes"], data["run"]
+    return data
+
+
+RUN_NAME = "the recorded run"
+
+
+def _run(data: Any) -> RunFile | None:
+    """The run file of checked ``data`` (see ``_run_problem``)."""
+    return None if data is None else run_file_from_data(data, RUN_NAME)
+
+
+def _run_problem(data: Any, bounds: Limits) -> str | None:
+    """Why ``data`` is not a recorded run a link may carry, or None: within its bound, and
+    read as a run file is (format and version first, then every field)."""
+    if data is None:
+        return None
+    size = _json_size(data)
+    if size is None:
+        return "it holds text that is not valid Unicode"
+    if size > bounds.share_run_bytes:
+        return f"it is larger than the limit of {bounds.share_run_bytes:,} bytes"
+    try:
+        run_file_from_data(data, RUN_NAME)
+    except RunFileError as error:
+        return str(error).rstrip(".")
+    return None
+
+
+def _json_size(data: Any) -> int | None:
+    """The size of ``data`` as UTF-8 JSON, or None when it holds text that is not Unicode."""
+    try:
+        return len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
 
 
 def _lanes(records: Any) -> list[dict[str, Any]] | None:
@@ -242,7 +301,7 @@ def shared_state_problem(state: SharedState, bounds: Limits | None = None) -> st
     """Why ``state`` could not come from a link (a value of the wrong type, range or size), as
     "its 'name' value is bad (reason)", or None: for inputs that arrive another way (a run
     file) and must pass the checks a link's do."""
-    problem = _state_problem(asdict(state), bounds or limits())
+    problem = _state_problem(_inputs_data(state), bounds or limits())
     if problem is None:
         return None
     name, reason = problem
@@ -262,6 +321,7 @@ def _state_problem(data: dict[str, Any], bounds: Limits) -> tuple[str, str] | No
         ("temperature", _checked_problem(check_temperature, data.get("temperature"))),
         ("cases", _cases_problem(data.get("cases"))),
         ("lanes", _lanes_problem(data.get("lanes"), bounds)),
+        ("run", _run_problem(data.get("run"), bounds)),
     )
     return next(((name, problem) for name, problem in checks if problem), None)
 

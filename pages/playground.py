@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from components.cases_panel import cases_panel, current_cases, expected_picker, replace_cases
+from components.downloads_panel import downloads_panel
 from components.inert_text import inert
 from components.lanes_panel import current_lanes, lanes_panel, replace_lanes
 from components.playground_state import (
@@ -43,7 +44,13 @@ from components.race import (
     start_race,
 )
 from components.replay_panel import (
+    current_session_run,
+    replay_buttons,
     replay_notice,
+    replay_requested,
+    replay_shared_run,
+    run_files_panel,
+    shareable_run_file,
     start_replay,
     take_opened_run_file,
 )
@@ -51,7 +58,7 @@ from components.run_history import OpenedRun, history_problem_note, new_race_id,
 from components.run_toolbar import run_toolbar, toolbar_container
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
-from components.share_box import share_box
+from components.share_box import share_box, share_run_box
 from components.system_prompt_box import system_prompt_box
 from components.wrapper_panel import wrapper_panel
 from iterplay.background_run import extraction
@@ -102,6 +109,8 @@ def apply_share_link() -> None:
         state[Kept.SHARE_ERROR] = str(error)
         return
     apply_shared_inputs(shared)
+    if shared.run is not None:
+        replay_shared_run(shared.run)
 
 
 def apply_opened_run() -> None:
@@ -117,13 +126,15 @@ def apply_opened_run() -> None:
 
 
 def apply_opened_run_file() -> ReplayOf | None:
-    """A run file opened from another page: its inputs restored, its replay to start."""
+    """A run file opened (here, from another page or in a link) or the run on screen replayed:
+    the inputs it brings restored, its replay to start."""
     opened = take_opened_run_file()
     if opened is None:
         return None
-    stop_runs("A run file was opened.")
+    stop_runs("A replay started.")
     state.pop(Kept.RACE, None)
-    apply_shared_inputs(opened.inputs)
+    if opened.inputs is not None:
+        apply_shared_inputs(opened.inputs)
     return opened.replay
 
 
@@ -328,16 +339,18 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
     this script run, starts: lane 0 in the cards and raw columns, the other lanes under them;
     or a replay of a run file, in the cards and raw columns.
     """
+    if replay_requested():  # a Replay button, in this fragment: the page starts it
+        st.rerun(scope="app")
     new_run = start is not None
     view = RunView(output.cards_column, output.raw_column, output.score(), new_run=new_run)
+    downloads_slot = output.cards_column.empty()
     if isinstance(start, ReplayOf):
-        stop_runs("A replay started.")
-        state.pop(Kept.RACE, None)
         start_replay(view, start, output.inputs_now, output.wrapper)
         start = None
     # Held now, so the previous run's picker leaves the page as soon as a new run starts.
     picker_slot = output.cards_column.empty()
     history_slot = output.cards_column.empty()
+    share_slot = output.cards_column.empty()
     if isinstance(start, Start):
         race_id = new_race_id() if start.lanes else None
         start_run(view, start.choice, start.request, output.inputs_now, start.progress, race_id)
@@ -357,6 +370,8 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
         view.empty_state()
         return
     replay_notice(view.notice_slot)
+    with downloads_slot.container():
+        downloads_panel(log, current_session_run())
     changed = changed_inputs(log.inputs, output.inputs_now) if log.inputs else ()
     live: SessionRun | None = state.get(Kept.LIVE_RUN)
     live = live if live is not None and live.log is log else None
@@ -374,6 +389,10 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
     with history_slot.container():
         history_problem_note()
     offer_cards_as_expected(picker_slot)
+    if (run_file := shareable_run_file()) is not None:
+        with share_slot.container():
+            replay_buttons()
+            share_run_box(output.shared, run_file)
 
 
 @dataclass(frozen=True)
@@ -386,6 +405,7 @@ class Output:
     score: Callable[[], LiveScore | None]  # a fresh live score per lane, or None
     inputs_now: RunInputs
     wrapper: Wrapper | None
+    shared: SharedState  # the inputs as a share link carries them
 
 
 @dataclass(frozen=True)
@@ -444,7 +464,9 @@ def page() -> None:
                 wrapper_panel(schema.wrapper, request, choice.quirks)
         if not blocked and not state[Input.SOURCE_TEXT].strip():
             blocked = "Paste some text."
-        share_box(shared_state(schema, choice))
+        shared = shared_state(schema, choice)
+        share_box(shared)
+        run_files_panel()
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
         lanes = lanes_panel(choice.embedded)
     toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line)
@@ -458,9 +480,8 @@ def page() -> None:
         return LiveScore(schema.wrapper, case, current_cases().rules)
 
     starting = toolbar.extract and request is not None and not blocked
-    output = Output(
-        cards_column, raw_column, lanes_area, score, run_inputs(schema, choice), schema.wrapper
-    )
+    inputs_now = run_inputs(schema, choice)
+    output = Output(cards_column, raw_column, lanes_area, score, inputs_now, schema.wrapper, shared)
     start = Start(choice, request, lanes, toolbar.progress) if starting else opened_replay
     run_output(output, start)
 

@@ -7,8 +7,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from iterplay.background_run import extraction
 from iterplay.events import Entity, Finished, Stats, Token
 from iterplay.history import History, RunInputs, recorded
+from iterplay.provider import ProviderConfig
+from iterplay.request import ExtractionRequest
+from iterplay.run_file import RunFile, RunHeader, SchemaText
+from iterplay.run_log import RunLog
+from iterplay.session_run import SessionRun
+from iterplay.testing import Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
 
 USER = "from pydantic import BaseModel\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
@@ -51,3 +58,24 @@ def record(path: Path, entities: list[dict], *, complete: bool = True, **changes
         recorder = history.start_run(RunInputs(**{**values, **changes}))
         list(recorded(events if complete else events[:-1], recorder))
         return recorder.run_id
+
+
+def recorded_run_file(
+    server: ScriptedServer,
+    reply: Reply,
+    *,
+    model: str = "two-users",
+    mode: str = "tools",
+    text: str = "Jason is 10 and John is 30.",
+) -> RunFile:
+    """The run file of a real run against the scripted ``server`` answering ``reply``, recorded
+    as the playground records its runs."""
+    server.script(model, reply)
+    key = server.api_key or "sk-recorded-runs-test-key"
+    provider = ProviderConfig(base_url=server.url, model=model, api_key=key, timeout=10)
+    request = ExtractionRequest(WRAPPER, text, model, mode=mode)
+    header = RunHeader.of_request(SchemaText(USER, "pydantic"), request, provider)
+    run = SessionRun.start(extraction(provider, request), RunLog(), header)
+    for _ in run.follow():
+        pass
+    return run.run_file()

@@ -8,12 +8,16 @@ import zlib
 from dataclasses import replace
 
 import pytest
+from pydantic import BaseModel
 
 from iterplay.errors import ShareLinkError
+from iterplay.events import Entity, Finished, Stats
 from iterplay.limits import limits
+from iterplay.run_file import Chunk, RunFile, SchemaText, run_file_data
 from iterplay.scoring import Case, CaseSet, FieldRule
 from iterplay.scoring.fields import Compare
 from iterplay.share import SharedState, decode_state, encode_state
+from iterplay.wrapper import build_wrapper
 
 STATE = SharedState(
     schema="class User(BaseModel):\n    name: str\n",
@@ -149,3 +153,91 @@ def test_bad_lanes_in_a_link_are_refused_naming_the_lane(lanes, reason):
     with pytest.raises(ShareLinkError, match="'lanes'") as refused:
         decode_state(raw_token({"v": 2, "schema": "x", "lanes": lanes}))
     assert reason in str(refused.value)
+
+
+# -- a recorded run in the link ---------------------------------------------------------------
+
+
+def run_file(chunks: tuple[Chunk, ...] = (Chunk('{"tasks": [{"name": "Zoë 🎉"}]}', 0.25),)):
+    wrapper = build_wrapper([User])
+    return RunFile(
+        format="iterplay-run",
+        version=1,
+        recorded_at="2026-05-04T09:12:44.120+00:00",
+        schema=SchemaText(STATE.schema, "pydantic"),
+        target=("User",),
+        wrapper_schema=wrapper.json_schema,
+        base_url="http://127.0.0.1:9/v1",
+        model="gpt-4o-mini",
+        mode="tools",
+        request=None,
+        chunks=chunks,
+        events=(Entity(0, {"name": "Zoë 🎉"}, (11, 29), 0.25),),
+        end=Finished("stop", True, "complete", "The stream completed.", Stats(total_time=0.3)),
+    )
+
+
+class User(BaseModel):
+    name: str
+
+
+def test_a_link_with_a_run_is_version_2_and_round_trips_it():
+    with_run = replace(STATE, run=run_file())
+    token = encode_state(with_run)
+    assert token_data(token)["v"] == 2
+    assert token_data(token)["run"] == run_file_data(run_file())
+    assert decode_state(token) == with_run
+
+
+def test_a_link_without_a_run_stays_version_1():
+    assert token_data(encode_state(STATE))["v"] == 1 and "run" not in token_data(
+        encode_state(STATE)
+    )
+
+
+def test_a_version_1_link_ignores_a_run_field():
+    token = raw_token({"v": 1, "schema": "x", "run": run_file_data(run_file())})
+    assert decode_state(token).run is None
+
+
+def test_a_run_over_its_bound_is_not_put_in_a_link():
+    bounds = replace(limits(), share_run_bytes=500)
+    with pytest.raises(ShareLinkError) as refused:
+        encode_state(replace(STATE, run=run_file()), bounds)
+    message = str(refused.value)
+    assert message.startswith("This run is too big to share in a link (")
+    assert message.endswith("bytes; the limit is 500); share its run file instead.")
+
+
+def test_a_run_that_compresses_past_what_a_link_may_expand_to_is_not_put_in_a_link():
+    chunks = tuple(Chunk("a" * 1000, float(n)) for n in range(200))
+    bounds = replace(limits(), share_link_chars=20_000, share_run_bytes=1_000_000)
+    with pytest.raises(ShareLinkError, match=r"^This run is too big to share in a link"):
+        encode_state(replace(STATE, run=run_file(chunks)), bounds)
+
+
+def test_a_run_over_its_bound_in_a_link_is_refused():
+    token = raw_token({"v": 2, "schema": "x", "run": run_file_data(run_file())})
+    with pytest.raises(ShareLinkError, match=r"bad 'run' value \(it is larger than the limit"):
+        decode_state(token, replace(limits(), share_run_bytes=500))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"version": 2}, "the recorded run was written by a newer iterplay"),
+        ({"format": "other"}, "the recorded run is not an iterplay run file"),
+        ({"chunks": [{"text": "x", "t": -1}]}, "the recorded run is damaged (chunks.0.t:"),
+        ({"end": {"type": "done"}}, "the recorded run is damaged (end.done."),
+    ],
+)
+def test_a_malformed_run_in_a_link_is_refused_in_one_sentence(change, reason):
+    data = {**run_file_data(run_file()), **change}
+    with pytest.raises(ShareLinkError, match="bad 'run' value") as refused:
+        decode_state(raw_token({"v": 2, "schema": "x", "run": data}))
+    assert reason in str(refused.value)
+
+
+def test_a_run_that_is_not_an_object_is_refused():
+    with pytest.raises(ShareLinkError, match="bad 'run' value"):
+        decode_state(raw_token({"v": 2, "schema": "x", "run": [1, 2]}))
