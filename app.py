@@ -9,6 +9,7 @@ st.set_page_config(page_title="iterplay", page_icon="🧩", layout="wide")
 navigation = st.navigation(
     [
         st.Page("pages/playground.py", title="Playground", icon="🧩", default=True),
+        st.Page("pages/gallery.py", title="Gallery", icon="🖼️"),
         st.Page("pages/history.py", title="History", icon="🗂️"),
         st.Page("pages/compare.py", title="Compare", icon="⚖️"),
         st.Page("pages/how_it_works.py", title="How it works", icon="📖"),

@@ -106,7 +106,7 @@ def load_example(slug: str) -> Example:
         info=info,
         kind=kind,
         schema=schema_path.read_text(encoding="utf-8"),
-        text=(folder / "text.txt").read_text(encoding="utf-8"),
+        text=(folder / "text.txt").read_text(encoding="utf-8").rstrip("\n"),
         note=(folder / "note.md").read_text(encoding="utf-8").strip(),
         run_file=parse_run_file(run_path.read_text(encoding="utf-8"), str(run_path)),
     )
