@@ -17,12 +17,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, assert_never
 
+from iterplay.code_export import CodeFormat
 from iterplay.errors import (
     ConfigError,
     FailureKind,
     InputError,
     IterplayError,
     LocalModelError,
+    ProviderError,
     SchemaError,
 )
 from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
@@ -36,6 +38,7 @@ from iterplay.provider import ProviderConfig, configured_endpoint, mode_for
 from iterplay.records import error_record, event_record
 from iterplay.request import MODES, ExtractionRequest
 from iterplay.run_file import RunFileRecorder, SchemaText, write_run_file
+from iterplay.run_settings import SERVE_MODEL_PORT
 
 if TYPE_CHECKING:
     from iterplay.schema import LoadedSchema
@@ -77,6 +80,19 @@ exit status: 0; 1 when F1 is below --min-f1; 2 on an error (one {"type": "error"
 """
 
 
+CODE_EPILOG = """\
+output: the program on stdout; on an error, one {"type": "error", ...} line and exit status 2.
+The program sends the request extract would send (same target, mode, prompts and settings) and
+prints each entity as a JSON line as soon as it completes; curl prints the raw event stream.
+--base-url and --api-key only choose the provider as for extract: the key is never printed.
+
+examples:
+  iterplay code --format openai --schema user.py --text people.txt > extract_people.py
+  OPENAI_API_KEY=sk-... python extract_people.py
+  iterplay code --format curl --schema user.py --text people.txt --mode json | sh
+"""
+
+
 REPLAY_EPILOG = """\
 output: the JSON Lines of extract (same lines, same times), then exit status as extract's.
 A run recorded with one schema can be validated against another (--schema): the entity and
@@ -103,21 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXTRACT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    extract.add_argument(
-        "--schema",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="pydantic source (.py) or JSON Schema (.json)",
-    )
-    extract.add_argument(
-        "--text", required=True, metavar="FILE|-", help="the source text, or - for standard input"
-    )
-    extract.add_argument(
-        "--target",
-        metavar="NAME[,NAME]",
-        help="model(s) to extract; default: the root model(s), several as a union",
-    )
+    _add_run_inputs(extract)
     _add_provider_options(extract)
     extract.add_argument(
         "--events",
@@ -213,13 +215,46 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--events", action="store_true", help="also print token, partial and retrying events"
     )
+    code = commands.add_parser(
+        "code",
+        help="print a program that runs this extraction: instructor, openai SDK or curl",
+        description="Print the extraction extract would run, as a program that runs as printed. "
+        "It reads the key from OPENAI_API_KEY and the server from OPENAI_BASE_URL.",
+        epilog=CODE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    code.add_argument(
+        "--format", required=True, choices=list(CodeFormat), help="the kind of program"
+    )
+    _add_run_inputs(code)
+    _add_provider_options(code)
     serve = commands.add_parser(
         "serve-model",
         help="serve the embedded model as an OpenAI-compatible API in the foreground",
         description="Serve SmolLM2-135M-Instruct on 127.0.0.1 for other tools to use.",
     )
-    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    serve.add_argument(
+        "--port", type=int, default=SERVE_MODEL_PORT, help=f"port (default: {SERVE_MODEL_PORT})"
+    )
     return parser  # fmt: skip
+
+
+def _add_run_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schema",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="pydantic source (.py) or JSON Schema (.json)",
+    )
+    parser.add_argument(
+        "--text", required=True, metavar="FILE|-", help="the source text, or - for standard input"
+    )
+    parser.add_argument(
+        "--target",
+        metavar="NAME[,NAME]",
+        help="model(s) to extract; default: the root model(s), several as a union",
+    )
 
 
 def _add_provider_options(parser: argparse.ArgumentParser) -> None:
@@ -266,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_lint(args, JsonLines(sys.stdout))
     try:
+        if args.command == "code":
+            from iterplay.code_command import run_code
+
+            return run_code(args, JsonLines(sys.stdout))
         if args.command == "replay":
             from iterplay.replay_command import run_replay
 
@@ -293,17 +332,8 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
             max_tokens=args.max_tokens,
             strict=args.strict,
         )
-    except SchemaError as error:
-        output.write(error_record(FailureKind.SCHEMA, f"{args.schema}: {error}"))
-        return EXIT_ERROR
-    except LocalModelError as error:
-        output.write(error_record(FailureKind.LOCAL_MODEL, str(error)))
-        return EXIT_ERROR
-    except ConfigError as error:
-        output.write(error_record(FailureKind.CONFIG, str(error)))
-        return EXIT_ERROR
     except (OSError, IterplayError) as error:
-        output.write(error_record(FailureKind.INPUT, str(error)))
+        output.write(input_error_record(error, args.schema))
         return EXIT_ERROR
     from iterplay.run import run_extraction  # the OpenAI SDK: loaded only once inputs are good
 
@@ -321,6 +351,21 @@ def extract(args: argparse.Namespace, output: JsonLines) -> int:
             _end_recording(history)
         if run_file is not None:
             _save(run_file, args.save)
+
+
+def input_error_record(error: OSError | IterplayError, schema_path: Path) -> dict[str, Any]:
+    """The ``error`` line for a problem with a command's inputs, found before anything runs."""
+    match error:
+        case SchemaError():
+            return error_record(FailureKind.SCHEMA, f"{schema_path}: {error}")
+        case LocalModelError():
+            return error_record(FailureKind.LOCAL_MODEL, str(error))
+        case ConfigError():
+            return error_record(FailureKind.CONFIG, str(error))
+        case ProviderError():
+            return error_record(error.kind, str(error))
+        case _:
+            return error_record(FailureKind.INPUT, str(error))
 
 
 def _saved(

@@ -207,6 +207,12 @@ MODES: dict[str, Mode] = {
 }
 
 
+def plain_messages(request: ExtractionRequest) -> list[dict[str, str]]:
+    """The system and user messages before a mode adds its schema instructions: what a library
+    that adds its own (instructor) is given."""
+    return _messages(request, "")
+
+
 def _messages(request: ExtractionRequest, schema_suffix: str) -> list[dict[str, str]]:
     system = (request.system_prompt or DEFAULT_SYSTEM_PROMPT) + schema_suffix
     return [

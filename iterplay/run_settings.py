@@ -21,6 +21,9 @@ EMBEDDED_QUIRKS = "llama_cpp"
 REMOTE_QUIRKS = "openai"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 MODEL_VARIABLE = "ITERPLAY_MODEL"
+# Where `iterplay serve-model` serves the embedded model unless told otherwise; exported code
+# expects it there when it was made for the embedded model.
+SERVE_MODEL_PORT = 8765
 
 # Chosen by measurement: benchmarks/embedded_modes.py scores every mode on 41 labelled texts
 # (docs/benchmarks.md); on the embedded model tools (F1 0.27) beat json (0.14).

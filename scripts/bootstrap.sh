@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything iterplay needs into ./.venv, on a machine with only Python, pip, git and apt.
-# Usage: scripts/bootstrap.sh [app|test]   (test also installs the dev tools and Debian's chromium)
+# Usage: scripts/bootstrap.sh [app|test]   (test also installs the dev tools, Debian's chromium and
+# curl, and instructor in its own environment .venv/instructor)
 # Re-running is cheap: pip runs again only when pyproject.toml changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,4 +106,29 @@ fi
 
 if [ "$purpose" = test ] && ! command -v chromium >/dev/null; then
   apt_install chromium fonts-noto-color-emoji
+fi
+
+# The tests run the exported curl commands with Debian's curl.
+if [ "$purpose" = test ] && ! command -v curl >/dev/null; then
+  apt_install curl
+fi
+
+# The tests run exported instructor programs in instructor's own environment: its pins conflict
+# with the app's openai (scripts/instructor-requirements.txt says how). Inside .venv, so removing
+# .venv removes it too.
+instructor_requirements="scripts/instructor-requirements.txt"
+instructor_stamp=".venv/instructor/.installed"
+if [ "$purpose" = test ] &&
+   { [ ! -f "$instructor_stamp" ] || [ "$instructor_requirements" -nt "$instructor_stamp" ]; }; then
+  say "Installing instructor into .venv/instructor (the tests run exported instructor code there)"
+  [ -x .venv/instructor/bin/python ] || "$python" -m venv .venv/instructor
+  log=".venv/instructor-install.log"
+  if ! .venv/instructor/bin/python -m pip install --progress-bar off \
+       -r "$instructor_requirements" >"$log" 2>&1; then
+    echo "pip could not install instructor into .venv/instructor; what it said last" \
+         "(whole log: $log):" >&2
+    tail -n 15 "$log" >&2
+    exit 1
+  fi
+  touch "$instructor_stamp"
 fi
