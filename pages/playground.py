@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from components.cases_panel import cases_panel, current_cases, expected_picker, replace_cases
+from components.code_export_panel import code_export_panel
 from components.downloads_panel import downloads_panel
 from components.inert_text import inert
 from components.lanes_panel import current_lanes, lanes_panel, replace_lanes
@@ -462,6 +463,7 @@ def page() -> None:
                 st.error(inert(blocked), icon="🚫")
             else:
                 wrapper_panel(schema.wrapper, request, choice.quirks)
+                code_export_panel(schema.schema, request, choice)
         if not blocked and not state[Input.SOURCE_TEXT].strip():
             blocked = "Paste some text."
         shared = shared_state(schema, choice)
