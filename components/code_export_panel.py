@@ -11,8 +11,15 @@ import streamlit as st
 
 from components.inert_text import inert
 from components.provider_settings import ProviderChoice
-from iterplay.code_export import CodeFormat, destination_of, embedded_destination, export_code
+from iterplay.code_export import (
+    CodeFormat,
+    destination_of,
+    embedded_destination,
+    export_code,
+    unnamed_destination,
+)
 from iterplay.errors import ProviderError
+from iterplay.provider import provider_settings_hidden
 from iterplay.request import ExtractionRequest
 from iterplay.schema import LoadedSchema
 
@@ -24,6 +31,8 @@ def code_export_panel(
         return
     if choice.embedded or choice.endpoint is None:
         destination = embedded_destination()
+    elif provider_settings_hidden():  # the server's provider is not to be shown, even its URL
+        destination = unnamed_destination()
     else:
         destination = destination_of(choice.endpoint)
     with st.expander("💻 Code: this extraction as a program"):

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from iterplay.provider import ProviderConfig, safe_url
 from iterplay.request import MODES, ExtractionRequest, build_payload, plain_messages
-from iterplay.run_settings import EMBEDDED_QUIRKS, SERVE_MODEL_PORT
+from iterplay.run_settings import EMBEDDED_QUIRKS, REMOTE_QUIRKS, SERVE_MODEL_PORT
 
 if TYPE_CHECKING:
     from iterplay.schema import LoadedSchema
@@ -60,7 +60,7 @@ _FORMAT_LABELS = {
 class Destination:
     """Where exported code sends its request when ``OPENAI_BASE_URL`` is not set."""
 
-    base_url: str  # never with credentials
+    base_url: str | None  # never with credentials; None: not to be shown (the code needs it set)
     quirks: str
 
     @property
@@ -71,6 +71,12 @@ class Destination:
 def embedded_destination() -> Destination:
     """The embedded model, as ``iterplay serve-model`` serves it (nothing is started here)."""
     return Destination(f"http://127.0.0.1:{SERVE_MODEL_PORT}/v1", EMBEDDED_QUIRKS)
+
+
+def unnamed_destination(quirks: str = REMOTE_QUIRKS) -> Destination:
+    """A provider the code must not name (a server that hides its provider settings): the code
+    then needs ``OPENAI_BASE_URL``."""
+    return Destination(None, quirks)
 
 
 def destination_of(provider: ProviderConfig) -> Destination:
@@ -127,6 +133,11 @@ def _python_literal(value: Any, indent: int = 0) -> str:
 
 
 def _where_comments(destination: Destination) -> list[str]:
+    if destination.base_url is None:
+        return [
+            "# The key comes from OPENAI_API_KEY and the server from OPENAI_BASE_URL: set both",
+            "# for your provider; neither is written here.",
+        ]
     lines = [
         "# The key comes from OPENAI_API_KEY and the server from OPENAI_BASE_URL",
         f"# (default: {destination.base_url}); neither is written here.",
@@ -141,7 +152,10 @@ def _where_comments(destination: Destination) -> list[str]:
 
 
 def _client_arguments(destination: Destination) -> list[str]:
-    url = _python_literal(destination.base_url)
+    if destination.base_url is None:
+        url = 'os.environ["OPENAI_BASE_URL"]'
+    else:
+        url = f'os.environ.get("OPENAI_BASE_URL") or {_python_literal(destination.base_url)}'
     if destination.embedded:
         key = [
             "# The embedded model needs no key.",
@@ -149,7 +163,7 @@ def _client_arguments(destination: Destination) -> list[str]:
         ]
     else:
         key = ['api_key=os.environ["OPENAI_API_KEY"],']
-    return [f'base_url=os.environ.get("OPENAI_BASE_URL") or {url},', *key]
+    return [f"base_url={url},", *key]
 
 
 def _indented(lines: list[str], spaces: int) -> list[str]:
@@ -374,13 +388,16 @@ def curl_command(schema: LoadedSchema, request: ExtractionRequest, destination: 
         if MODES[request.mode].channel == "tool_call"
         else "delta.content"
     )
-    default_url = quote(destination.base_url, safe=_SHELL_SAFE_URL)
+    if destination.base_url is None:
+        base_url = "${OPENAI_BASE_URL:?set OPENAI_BASE_URL to your provider}"
+    else:
+        base_url = f"${{OPENAI_BASE_URL:-{quote(destination.base_url, safe=_SHELL_SAFE_URL)}}}"
     lines = [
         f"# iterplay's exact request (mode {request.mode}), streamed: the answer comes as",
         f"# server-sent events, the JSON in choices[0].{where}.",
         "# Exported by iterplay (`iterplay code --format curl`).",
         *_where_comments(destination),
-        f'curl -sS -N "${{OPENAI_BASE_URL:-{default_url}}}/chat/completions" \\',
+        f'curl -sS -N "{base_url}/chat/completions" \\',
         '  -H "Content-Type: application/json" \\',
         '  -H "Authorization: Bearer $OPENAI_API_KEY" \\',
         "  --data-binary @- <<'JSON'",

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from iterplay.cli import main
-from iterplay.code_export import CodeFormat
+from iterplay.code_export import CodeFormat, export_code, unnamed_destination
 from iterplay.request import MODES, ExtractionRequest, build_payload
 from iterplay.schema import load_schema, select_targets
 from iterplay.stream import split_elements
@@ -387,3 +387,21 @@ def test_a_bad_input_is_one_error_line_and_exit_2(files):
     error = json.loads(line)
     assert (error["type"], error["kind"]) == ("error", "schema")
     assert "Nobody" in error["message"]
+
+
+@pytest.mark.parametrize("code_format", ["openai", "curl"])
+def test_a_provider_the_server_hides_is_not_named_and_the_code_needs_openai_base_url(
+    server, files, tmp_path, code_format
+):
+    """A playground that hides its provider settings shows code without its base URL."""
+    schema = load_schema(USER_PY)
+    request = ExtractionRequest(
+        wrapper=build_wrapper(select_targets(schema)),
+        text=files["text.txt"].read_text(encoding="utf-8"),
+        model="people-tools",
+    )
+    program = export_code(CodeFormat(code_format), schema, request, unnamed_destination())
+    assert "127.0.0.1" not in program
+    completed = run_program(program, code_format, server, tmp_path)
+    found = streamed_elements if code_format == "curl" else printed_entities
+    assert found(completed.stdout) == PEOPLE
