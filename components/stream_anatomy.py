@@ -30,7 +30,7 @@ from iterplay.wrapper import wrapper_source
 
 MOMENT_KEY = "anatomy-moment"  # the scrubber: seconds since the request was sent
 ELEMENT_KEY = "anatomy-element"  # the element chosen in the stream (its index), or None
-SHOWN_RUN_KEY = "anatomy-run"  # which run the two widgets above were last set for
+SHOWN_RUN_KEY = "anatomy-run"  # (recorded_at, scrubber end) of the run last shown
 CARD_PREFIX = "anatomy-"  # cards are st-key-anatomy-entity-card-<k> / -invalid-card-<k>
 MAX_CARDS = 200
 _STEPS = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -123,12 +123,16 @@ def stream_section(run: RunFile) -> None:
 
 def _reset_widgets_for(run: RunFile, anatomy: StreamAnatomy) -> None:
     """A run not shown before starts at its end (every card), with no element chosen; so does
-    a run shown again after a visit to another page (Streamlit dropped the scrubber's value)."""
-    shown = (run.recorded_at, len(run.chunks), len(run.events))
-    if st.session_state.get(SHOWN_RUN_KEY) != shown or MOMENT_KEY not in st.session_state:
-        st.session_state[SHOWN_RUN_KEY] = shown
-        st.session_state[MOMENT_KEY] = _scrubber_end(anatomy)
+    a run shown again after a visit to another page (Streamlit dropped the scrubber's value).
+    A run still streaming keeps the chosen element, and a scrubber left at its end follows it."""
+    end = _scrubber_end(anatomy)
+    shown = st.session_state.get(SHOWN_RUN_KEY)
+    if shown is None or shown[0] != run.recorded_at or MOMENT_KEY not in st.session_state:
+        st.session_state[MOMENT_KEY] = end
         st.session_state[ELEMENT_KEY] = None
+    elif st.session_state[MOMENT_KEY] == shown[1] or st.session_state[MOMENT_KEY] > end:
+        st.session_state[MOMENT_KEY] = end
+    st.session_state[SHOWN_RUN_KEY] = (run.recorded_at, end)
 
 
 def _scrubber_step(anatomy: StreamAnatomy) -> float:

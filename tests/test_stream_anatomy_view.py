@@ -7,6 +7,7 @@ section, each class of character, the scrubber changing the cards and the chart.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from iterplay.run_file import RunFile, parse_run_file
+from iterplay.run_file import RunFile, parse_run_file, write_run_file
 from iterplay.testing import Reply, ScriptedServer
 from tests.test_cli import JASON, JOHN, USER_PY
 from tests.test_replay import BOB_TOO_OLD, Case, _record
@@ -172,3 +173,24 @@ def test_the_timeline_chart_marks_each_emission_and_the_first_token(view):
     spec = charts[0].proto.spec
     assert '"step-after"' in spec and '"rule"' in spec
     assert '"failed validation"' in spec and '"card"' in spec
+
+
+def test_a_run_still_streaming_keeps_the_chosen_element_and_the_scrubber_follows_its_end(
+    run, tmp_path
+):
+    path = tmp_path / "run.json"
+    so_far = dataclasses.replace(run, chunks=run.chunks[:4], events=run.events[:1], end=None)
+    write_run_file(path, so_far)
+    app = AppTest.from_function(_view, args=(str(path),), default_timeout=30).run()
+    app.segmented_control(key="anatomy-element").set_value(0).run()
+    assert cards(app) == ["anatomy-entity-card-0"]
+
+    write_run_file(path, run)
+    app.run()
+
+    assert app.segmented_control(key="anatomy-element").value == 0
+    assert cards(app) == [
+        "anatomy-entity-card-0",
+        "anatomy-invalid-card-1",
+        "anatomy-entity-card-2",
+    ]

@@ -16,7 +16,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from iterplay.testing import Piece, Reply
-from tests.browser.playground_page import LOAD_TIMEOUT_MS, RUN_TIMEOUT_MS, Playground
+from tests.browser.playground_page import (
+    LOAD_TIMEOUT_MS,
+    RUN_TIMEOUT_MS,
+    Playground,
+    eventually,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +31,7 @@ BOB = '{"name": "Bob", "age": "old"}'
 JOHN = '{"name": "John", "age": 30}'
 ELEMENTS = [JASON, BOB, JOHN]
 PAUSE = 0.4
+RERUN_TIMEOUT_MS = 15_000  # a rerun of the page, on a loaded machine
 CARDS = "[class*='st-key-anatomy-entity-card-'], [class*='st-key-anatomy-invalid-card-']"
 
 
@@ -62,54 +68,61 @@ def complete_in(text: str) -> list[int]:
 
 def move_scrubber_to(page: Page, fraction: float) -> None:
     """Click the scrubber's track at ``fraction`` of its width; wait until the view redrew."""
-    slider = page.locator(".st-key-anatomy-moment [role='slider']")
-    before = slider.get_attribute("aria-valuenow")
-    box = page.locator(".st-key-anatomy-moment [data-baseweb='slider']").bounding_box()
+    slider = page.locator(".st-key-anatomy-moment input[type='range']")
+    before = slider.input_value()
+    track = page.locator(".st-key-anatomy-moment [role='group'] > div").first
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    assert box is not None
     page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
-    expect(slider).not_to_have_attribute("aria-valuenow", before or "")
+    expect(slider).not_to_have_value(before, timeout=RERUN_TIMEOUT_MS)
     summary = page.get_by_text(re.compile(r"^At \d+\.\d{4} s:"))
-    expect(summary).to_contain_text(_seconds(slider.get_attribute("aria-valuenow")))
+    expect(summary).to_contain_text(
+        f"At {float(slider.input_value()):.4f} s:", timeout=RERUN_TIMEOUT_MS
+    )
 
 
-def _seconds(value: str | None) -> str:
-    return f"At {float(value or 0):.4f} s:"
+def cards_once_redrawn(page: Page) -> list[int]:
+    """The cards on screen once they are exactly the elements complete in the text shown.
 
-
-def assert_cards_match_the_text(page: Page) -> list[int]:
-    """The cards on screen are exactly the elements complete in the text shown; returns them."""
-    shown = cards_on_screen(page)
-    assert shown == complete_in(stream_text(page))
-    return shown
+    Streamlit removes the cards of the previous moment only when the rerun ends, so this waits
+    (with a deadline) for the column to settle; then it must hold."""
+    eventually(lambda: cards_on_screen(page) == complete_in(stream_text(page)), timeout=15)
+    return cards_on_screen(page)
 
 
 def test_the_scrubber_shows_exactly_the_cards_that_existed_at_each_moment(anatomy):
     page = anatomy
     expect(page.locator(CARDS)).to_have_count(3)
-    assert assert_cards_match_the_text(page) == [0, 1, 2]
+    assert cards_once_redrawn(page) == [0, 1, 2]
 
     seen = []
     for fraction in (0.02, 0.5, 0.98):
         move_scrubber_to(page, fraction)
-        seen.append(assert_cards_match_the_text(page))
+        seen.append(cards_once_redrawn(page))
 
     assert seen[0] == [] and 0 < len(seen[1]) < 3 and seen[2] == [0, 1, 2]
     if os.environ.get("ITERPLAY_UPDATE_SCREENSHOTS"):
         move_scrubber_to(page, 0.5)
+        cards_once_redrawn(page)
         screenshot_view(page, "anatomy-scrubbed.png")
 
 
 def test_choosing_a_card_highlights_its_span_and_choosing_a_span_its_card(anatomy):
     page = anatomy
+    control = page.locator(".st-key-anatomy-element")
+    selected_span = page.locator(".st-key-anatomy-stream .anatomy-selected")
+    expect(selected_span).to_have_count(0)
 
     page.locator(".st-key-anatomy-show-1 button").click()
 
-    selected_span = page.locator(".st-key-anatomy-stream .anatomy-selected")
-    expect(selected_span).to_have_text(BOB)
+    expect(selected_span).to_have_text(BOB, timeout=RERUN_TIMEOUT_MS)
     expect(page.locator(".st-key-anatomy-invalid-card-1.anatomy-selected")).to_have_count(1)
+    expect(control.get_by_role("radio", name="#1 ⚠️")).to_have_attribute("aria-checked", "true")
 
-    page.locator(".st-key-anatomy-element").get_by_role("button", name="#2", exact=True).click()
+    control.get_by_role("radio", name="#2", exact=True).click()
 
-    expect(selected_span).to_have_text(JOHN)
+    expect(selected_span).to_have_text(JOHN, timeout=RERUN_TIMEOUT_MS)
     expect(page.locator(".st-key-anatomy-entity-card-2.anatomy-selected")).to_have_count(1)
     expect(page.locator(".iterplay-card.anatomy-selected")).to_have_count(1)
     if os.environ.get("ITERPLAY_UPDATE_SCREENSHOTS"):
