@@ -73,6 +73,10 @@ def test_ctrl_enter_in_the_text_box_runs_with_the_text_just_typed(
         scenario(Reply.from_text(json.dumps({"tasks": people(2)}), channel="tool_call"))
     )
     playground.source_text.fill("Zoe is 5 and Max is 6.")
+    # As after a typed key: the widget has seen the edit (its hint says so) before the press.
+    expect(playground.widget("source_text").get_by_test_id("InputInstructions")).to_contain_text(
+        "to apply"
+    )
     playground.source_text.press("Control+Enter")
     assert "Complete" in playground.wait_for_ending()
     expect(playground.entity_cards).to_have_count(2)
