@@ -25,6 +25,7 @@ from iterplay.schema import load_schema, select_targets
 from iterplay.stream import split_elements
 from iterplay.testing import Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
+from tests.test_cli import USER_JSON_SCHEMA, USER_PY
 
 REPO = Path(__file__).resolve().parents[1]
 INSTRUCTOR_PYTHON = REPO / ".venv" / "instructor" / "bin" / "python"
@@ -36,24 +37,6 @@ JOHN = {"name": "John", "age": 30}
 MARY = {"name": 'Mary "M} [the 2nd]" {x', "age": 42}
 PEOPLE = [JASON, JOHN, MARY]
 TASKS = json.dumps({"tasks": PEOPLE})
-
-USER_PY = '''\
-from pydantic import BaseModel
-
-
-class User(BaseModel):
-    """A person the text mentions."""
-
-    name: str
-    age: int
-'''
-
-USER_JSON_SCHEMA = {
-    "title": "User",
-    "type": "object",
-    "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
-    "required": ["name", "age"],
-}
 
 USER_AND_PRODUCT_PY = """\
 from __future__ import annotations
