@@ -10,6 +10,7 @@ all lanes found, which only some or one found, and where they differ.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -20,7 +21,7 @@ from components.run_history import record_run
 from components.run_view import RunView
 from iterplay.background_run import extraction
 from iterplay.errors import LocalModelError
-from iterplay.events import Entity
+from iterplay.events import Entity, Event
 from iterplay.lanes import LaneDiff, LaneSettings, lane_diff, lane_request
 from iterplay.local_model import EMBEDDED_LINE
 from iterplay.provider import ProviderConfig
@@ -33,7 +34,8 @@ from iterplay.session_run import SessionRun
 from iterplay.wrapper import Wrapper
 
 POLL_SECONDS = 0.02
-MAX_PANES_PUT_OFF = 3
+PANES_PUT_OFF_SECONDS = 0.15
+CARDS_QUIET_SECONDS = 0.05
 
 
 @dataclass
@@ -115,8 +117,12 @@ def follow_race(
 
     One loop takes from all runs in turn without waiting on any (``SessionRun.take``), so a
     lane that is quiet or waiting in line never holds up the others' cards. Every run wakes the
-    loop the moment its events arrive, and each round sends all lanes' new cards before any
-    lane's panes: a closing brace on lane 3 does not wait for lanes 0-2's raw text and stats.
+    loop the moment its events arrive, and cards always go first: each round sends all lanes'
+    new cards, then the panes (raw text, stats, status) a lane at a time, going back to the
+    cards as soon as another lane has new events. The browser draws one update after another,
+    so panes sent between two lanes' cards would hold up the second: panes wait until no card
+    has gone for ``CARDS_QUIET_SECONDS``, and ``PANES_PUT_OFF_SECONDS`` at most, so a fast
+    stream's panes do not starve.
     """
     following = {0: (main, main_run)} if main_run is not None else {}
     for number, lane in race.items():
@@ -126,36 +132,48 @@ def follow_race(
     watched = [run.background for _, run in following.values()]
     for background in watched:
         background.watch(arrived)
-    panes_put_off = 0
+    panes_due: float | None = None  # the panes put off by cards are drawn by then at the latest
+    quiet_from = 0.0  # ... or once no card has gone for CARDS_QUIET_SECONDS
     try:
         while following:
             arrived.clear()
-            taken = [(number, view, run, run.take()) for number, (view, run) in following.items()]
+            took = {number: bool(_take(view, run)) for number, (view, run) in following.items()}
             cards_sent = False
-            for _, view, run, batch in taken:
-                for event in batch:
-                    view.take(event)
+            for view, run in following.values():
                 cards_sent |= view.draw_cards(run.log)
-            # After new cards, the browser draws them before the panes' updates reach it; new
-            # cards meanwhile go first again, a few rounds at most, so the panes never starve.
-            if cards_sent and arrived.wait(POLL_SECONDS) and panes_put_off < MAX_PANES_PUT_OFF:
-                panes_put_off += 1
-                continue
-            panes_put_off = 0
-            for number, view, run, batch in taken:
+            now = time.monotonic()
+            if cards_sent:
+                panes_due = panes_due or now + PANES_PUT_OFF_SECONDS
+                quiet_from = now + CARDS_QUIET_SECONDS
+            hold = 0.0 if panes_due is None else min(quiet_from, panes_due) - now
+            if hold > 0 and arrived.wait(hold):
+                continue  # another lane's events: its cards before any panes
+            for number, (view, run) in list(following.items()):
+                if arrived.is_set() and panes_due is not None and time.monotonic() < panes_due:
+                    break  # another lane's events: its cards first, these panes next round
                 view.waiting_in_line(run.background.in_line and not run.log.finished)
-                if batch:
+                if took[number] or view.panes_stale:
                     view.draw_panes(run.log)
                 elif run.ended:
                     view.draw(run.log, force=True)
                     del following[number]
                 else:
                     view.tick(run.log)
-            if not cards_sent and not any(batch for *_, batch in taken):
+            else:
+                panes_due = None
+            if not any(took.values()):
                 arrived.wait(POLL_SECONDS)
     finally:
         for background in watched:
             background.unwatch(arrived)
+
+
+def _take(view: RunView, run: SessionRun) -> list[Event]:
+    """Hand the run's new events to its view (drawn later); the events taken."""
+    batch = run.take()
+    for event in batch:
+        view.take(event)
+    return batch
 
 
 def race_over(main_log: RunLog | None, race: dict[int, LaneRun]) -> bool:
