@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.playground_state import note_page_shown
+from components.process_memory import freeze_long_lived_objects
 
 st.set_page_config(page_title="iterplay", page_icon="🧩", layout="wide")
 
@@ -17,3 +18,4 @@ navigation = st.navigation(
 )
 note_page_shown(navigation.title)
 navigation.run()
+freeze_long_lived_objects()
