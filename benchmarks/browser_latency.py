@@ -14,7 +14,13 @@ naming its own scenario model, presses **Extract**, and waits for the run's endi
     reads them. The lag from the last piece written to the last card in the page. Target: 1 s.
 (c) Four lanes: the paused run of (a) on four lanes at once (a share link with three lanes, each
     its own scenario model). Per lane, closing brace -> card as in (a); the worst card of any
-    lane against the single-lane worst of (a) in the same run. Target: <= 2x.
+    lane against the single-lane worst in the same run. Target: <= 2x. A worst card depends on
+    how many cards it is the worst of: one four-lane repetition shows 40 cards from four runs,
+    one run of (a) 10 cards from one run, so even with no card slower the four lanes' worst is
+    larger (a delay that hits one card in ten shows in most 40-card samples and in few 10-card
+    ones). So the single-lane figure is measured like for like as well: before each four-lane
+    repetition, four single-lane runs one after another (40 cards, four runs), whose worst card
+    is the baseline; the ratio against (a)'s per-run worst is printed beside it.
 
 Baseline, measured in the same run: the *floor*, a minimal Streamlit page (written to a temporary
 file by this script) that reads the same stream with the bare openai SDK, counts braces, and
@@ -411,36 +417,61 @@ def first_frame_with(frames: list[Frame], pattern: re.Pattern[bytes]) -> float:
     return next(frame.arrived for frame in frames if pattern.search(frame.payload))
 
 
-def report_lanes(results: list[LanesResult], single: list[PausedResult], elements: int) -> None:
+def report_lanes(
+    results: list[LanesResult],
+    single: list[PausedResult],
+    one_by_one: list[list[PausedResult]],
+    elements: int,
+) -> None:
+    """``single``: the runs of (a); ``one_by_one``: per repetition, the four single-lane runs
+    made just before it, as many cards and runs as the four lanes show at once."""
     print(f"\n(c) {LANES} lanes at once, each the paused run of (a); closing brace -> card")
     print(
         f"{'rep':>3} "
         + " ".join(f"{'lane ' + str(j) + ' worst':>13}" for j in range(LANES))
-        + f" {'app worst':>10} {'app med':>8}"
+        + f" {'app worst':>10} {'app med':>8} {'4 x 1 lane':>11}"
     )
-    for number, result in enumerate(results, 1):
+    for number, (result, runs) in enumerate(zip(results, one_by_one, strict=True), 1):
         app = [value for values in result.app_side.values() for value in values]
         print(
             f"{number:>3} "
             + " ".join(f"{ms(max(result.latencies[j])):>13}" for j in range(LANES))
-            + f" {ms(max(app)):>10} {median_ms(app):>8}"
+            + f" {ms(max(app)):>10} {median_ms(app):>8} {ms(worst_of(runs)):>11}"
         )
-    print("app: closing brace written -> the websocket frame adding the card reached chromium")
+    print(
+        "app: closing brace written -> the websocket frame adding the card reached chromium\n"
+        f"4 x 1 lane: the worst card of the {LANES} single-lane runs made one after another "
+        "before that repetition"
+    )
     lanes = [result.latencies for result in results]
     worst_lanes = statistics.median(max(max(v) for v in run.values()) for run in lanes)
-    worst_single = statistics.median(max(r.latencies) for r in single)
-    ratio = worst_lanes / worst_single
+    baselines = [
+        ("worst card, 4 lanes / 4 x 1 lane, med reps", median_of_worst(one_by_one)),
+        (
+            "worst card, 4 lanes / (a)'s 1 run, med reps",
+            statistics.median(worst_of([r]) for r in single),
+        ),
+    ]
     print(f"\n{'':<44} {'4 lanes':>10} {'1 lane':>10} {'ratio':>6} {'target':>9}")
-    print(
-        f"{'worst card of any lane, median over reps':<44} {ms(worst_lanes):>10} "
-        f"{ms(worst_single):>10} {ratio:>6.2f} {'<= 2.00':>9} "
-        f"{'met' if ratio <= LANES_TARGET_RATIO else 'MISSED'}"
-    )
+    for label, worst_single in baselines:
+        ratio = worst_lanes / worst_single
+        print(
+            f"{label:<44} {ms(worst_lanes):>10} {ms(worst_single):>10} {ratio:>6.2f} "
+            f"{'<= 2.00':>9} {'met' if ratio <= LANES_TARGET_RATIO else 'MISSED'}"
+        )
     every = [value for run in lanes for values in run.values() for value in values]
     print(
         f"{'median card, all lanes and reps':<44} {median_ms(every):>10}   "
         f"({elements} x {LANES} cards per rep)"
     )
+
+
+def worst_of(runs: list[PausedResult]) -> float:
+    return max(max(run.latencies) for run in runs)
+
+
+def median_of_worst(groups: list[list[PausedResult]]) -> float:
+    return statistics.median(worst_of(runs) for runs in groups)
 
 
 @dataclass(frozen=True)
@@ -620,7 +651,12 @@ def main(argv: list[str] | None = None) -> int:
     fast = fast_reply(args.fast_elements, args.chunk_size)
     scenarios = {f"paused-{name}-{n}": paused for name in pages for n in (*reps, "warm-up")}
     scenarios |= {f"fast-{name}-{n}": fast for name in (*pages, "engine") for n in reps}
-    scenarios |= {f"lanes-{n}-{j}": paused for n in reps for j in range(LANES)}
+    scenarios |= {
+        f"{kind}-{n}-{j}": paused
+        for kind in ("lanes", "one-by-one")
+        for n in reps
+        for j in range(LANES)
+    }
     with tempfile.TemporaryDirectory(prefix="browser-latency-") as workdir:
         work = Path(workdir)
         (work / "floor.py").write_text(FLOOR_APP)
@@ -644,13 +680,24 @@ def main(argv: list[str] | None = None) -> int:
                     for name, subject in subjects.items()
                 }
                 report_paused(paused_results, args.paused_elements, args.pause)
-                lanes_results = [
-                    run_lanes(
-                        browser, app, server, [f"lanes-{n}-{j}" for j in range(LANES)], paused
+                one_by_one, lanes_results = [], []
+                for n in reps:  # interleaved, so that a drift in load hits both alike
+                    one_by_one.append(
+                        [
+                            run_paused(
+                                browser, subjects["iterplay"], server, f"one-by-one-{n}-{j}", paused
+                            )
+                            for j in range(LANES)
+                        ]
                     )
-                    for n in reps
-                ]
-                report_lanes(lanes_results, paused_results["iterplay"], args.paused_elements)
+                    lanes_results.append(
+                        run_lanes(
+                            browser, app, server, [f"lanes-{n}-{j}" for j in range(LANES)], paused
+                        )
+                    )
+                report_lanes(
+                    lanes_results, paused_results["iterplay"], one_by_one, args.paused_elements
+                )
                 fast_results = {
                     name: [
                         run_fast(browser, subject, server, f"fast-{name}-{n}", args.fast_elements)
