@@ -25,7 +25,7 @@ from iterplay.schema import load_schema, select_targets
 from iterplay.stream import split_elements
 from iterplay.testing import Reply, ScriptedServer
 from iterplay.wrapper import build_wrapper
-from tests.test_cli import USER_JSON_SCHEMA, USER_PY
+from tests.test_cli import USER_AND_PRODUCT_PY, USER_JSON_SCHEMA, USER_PY
 
 REPO = Path(__file__).resolve().parents[1]
 INSTRUCTOR_PYTHON = REPO / ".venv" / "instructor" / "bin" / "python"
@@ -38,21 +38,6 @@ MARY = {"name": 'Mary "M} [the 2nd]" {x', "age": 42}
 PEOPLE = [JASON, JOHN, MARY]
 TASKS = json.dumps({"tasks": PEOPLE})
 
-USER_AND_PRODUCT_PY = """\
-from __future__ import annotations
-
-from pydantic import BaseModel
-
-
-class User(BaseModel):
-    name: str
-    age: int
-
-
-class Product(BaseModel):
-    title: str
-    price: float
-"""
 LAPTOP = {"title": "Laptop", "price": 999.5}
 
 
