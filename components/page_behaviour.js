@@ -133,9 +133,15 @@ class PageBehaviour {
     this.listen(document, "pointerup", () => {
       held = false;
     });
+    // Only a scroll down to the bottom pins the pane again: the first steps of the user's
+    // smooth scroll up still end near the bottom, and re-pinning there undid the scroll.
+    let lastTop = pane.scrollTop;
     this.listen(pane, "scroll", () => {
-      const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < AT_BOTTOM_PX;
-      pinned = atBottom || (!held && pinned && pane.scrollTop >= followedTo - 1);
+      const top = pane.scrollTop;
+      const atBottom = pane.scrollHeight - top - pane.clientHeight < AT_BOTTOM_PX;
+      const down = top >= lastTop;
+      lastTop = top;
+      pinned = (atBottom && down) || (!held && pinned && top >= followedTo - 1);
     });
     const observer = new MutationObserver(() => {
       if (!pinned || held) return;
