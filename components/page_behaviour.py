@@ -6,22 +6,27 @@ stream; see the script's header for why each needs the browser.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
+PAGE_BEHAVIOUR_KEY = "page-behaviour"
 _SCRIPT = Path(__file__).with_suffix(".js").read_text(encoding="utf-8")
 _page_behaviour = st.components.v2.component("iterplay_page_behaviour", js=_SCRIPT)
 
 
-def page_behaviour(error_line: int | None, error: str | None) -> bool:
+def page_behaviour(
+    error_line: int | None, error: str | None, on_run: Callable[[], None] = lambda: None
+) -> bool:
     """Mount the script; True in the script run that Ctrl/Cmd+Enter asked for.
 
-    ``error_line`` (1-based) gets a gutter mark in the schema editor, with ``error`` as its text.
+    ``error_line`` (1-based) gets a gutter mark in the schema editor, with ``error`` as its text;
+    ``on_run`` is called first in that script run, as a button's ``on_click`` is.
     """
     marks = [] if error_line is None else [editor_mark(error_line, error or "")]
     result = _page_behaviour(
-        key="page-behaviour", data={"editorMarks": marks}, on_run_change=lambda: None
+        key=PAGE_BEHAVIOUR_KEY, data={"editorMarks": marks}, on_run_change=on_run
     )
     return result.get("run") is not None
 

@@ -14,6 +14,7 @@ send each value to the browser again and overwrite what the user is typing when 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
@@ -64,6 +65,9 @@ class Kept(StrEnum):
     LINK_MODEL = "link_model"  # the link author's model, when this server cannot run it
     RUN_HISTORY = "run_history"  # the HistoryWriter of the current or last run
     OPENED_RUN = "opened_run"  # an OpenedRun the History page sent, until the playground shows it
+    START = "start"  # what the output starts in its next run (a Start or ReplayOf), taken once
+    EXTRACT_ASKED = "extract_asked"  # Extract was pressed and only the output reruns for it
+    PAGE_WIDGETS = "page_widgets"  # {key: value} of every widget when the page was last drawn
 
 
 def kept_key(key: Input) -> str:
@@ -102,6 +106,36 @@ def restore_inputs() -> None:
         kept = kept_key(key)
         if kept in state and (not sent or state.get(key) != state[kept]):
             state[key] = state[kept]
+
+
+def note_page_widgets() -> None:
+    """Call once the page's widgets are drawn: what ``page_widgets_unchanged`` compares with."""
+    st.session_state[Kept.PAGE_WIDGETS] = _widget_values()
+
+
+def page_widgets_unchanged(ignored: Collection[str]) -> bool:
+    """Whether every widget still holds the value it had when the page was last drawn in full.
+
+    In a callback, where the values of the interaction that started this script run are already
+    in: false when that interaction also changed an input (the text typed just before a click
+    arrives with it), or when a script run that changed one was cut short before it drew the
+    page. ``ignored``: the keys of the widgets that started this run (their value is the click).
+    Every playground widget has a key, so its value is in the session state.
+    """
+    drawn = st.session_state.get(Kept.PAGE_WIDGETS)
+    if drawn is None:
+        return False
+    now = _widget_values()
+    return all(
+        key in now and now[key] == value for key, value in drawn.items() if key not in ignored
+    )
+
+
+def _widget_values() -> dict[str, Any]:
+    """Every value in the session state that the playground keeps itself holds none of."""
+    kept = set(Kept) | {kept_key(key) for key in Input}
+    state = st.session_state
+    return {key: state[key] for key in state if key not in kept}
 
 
 def note_inputs_sent() -> None:

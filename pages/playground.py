@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from components.cases_panel import cases_panel, current_cases, expected_picker, replace_cases
 from components.code_export_panel import code_export_panel
@@ -25,6 +26,8 @@ from components.playground_state import (
     default_input,
     keep,
     note_inputs_sent,
+    note_page_widgets,
+    page_widgets_unchanged,
     restore_inputs,
     set_input,
 )
@@ -56,7 +59,7 @@ from components.replay_panel import (
     take_opened_run_file,
 )
 from components.run_history import OpenedRun, history_problem_note, new_race_id, record_run
-from components.run_toolbar import run_toolbar, toolbar_container
+from components.run_toolbar import EXTRACT_TRIGGERS, run_toolbar, toolbar_container
 from components.run_view import RunView
 from components.schema_editor import SchemaState, replace_schema_text, schema_editor
 from components.share_box import share_box, share_run_box
@@ -82,6 +85,7 @@ from iterplay.share import SharedState, decode_state
 from iterplay.wrapper import Wrapper
 
 state = st.session_state
+OUTPUT_FRAGMENT = "run-output"
 MODEL_STARTING = "Starting the embedded model: 3 to 5 s the first time…"
 
 
@@ -331,18 +335,58 @@ def follow(view: RunView, run: SessionRun) -> None:
         del state[Kept.LIVE_RUN]
 
 
-@st.fragment
-def run_output(output: Output, start: Start | ReplayOf | None) -> None:
+def extract_pressed() -> None:
+    """Extract's ``on_click`` (and the shortcut's): start the run in a rerun of the output alone
+    when the page on screen is the one its last full run drew, so the browser redraws the output
+    and not the whole page (see docs/decisions.md); otherwise the page reruns and starts it."""
+    if page_widgets_unchanged(ignored=EXTRACT_TRIGGERS):
+        state[Kept.EXTRACT_ASKED] = True
+        st.rerun(OUTPUT_FRAGMENT)
+
+
+def output_start(output: Output) -> Start | ReplayOf | None:
+    """What this run of the output starts, if anything; each is started once.
+
+    Set by the page for this run (Extract in a full run, a run file to replay), or asked for by
+    ``extract_pressed``: then what Extract starts with the inputs the page last drew."""
+    start = state.pop(Kept.START, None)
+    if state.pop(Kept.EXTRACT_ASKED, False) and start is None:
+        start = output.extract
+    return start
+
+
+@st.fragment(key=OUTPUT_FRAGMENT)
+def run_output(output: Output) -> None:
     """The output: the runs the session owns, live, or the last ones, as they ended.
 
     A fragment, so the widgets it draws (the cards/table toggle, the expected-entity picker)
-    rerun only the output, and the runs go on through them. ``start``: what Extract, pressed in
-    this script run, starts: lane 0 in the cards and raw columns, the other lanes under them;
-    or a replay of a run file, in the cards and raw columns.
+    rerun only the output, and the runs go on through them; and so Extract can start a run in
+    a rerun of the output alone (``extract_pressed``).
     """
+    own_slot = st.empty()
+    try:
+        draw_output(output)
+    except StreamlitInvalidLayoutContextError:
+        # Streamlit starts a newer run of the page at once (runner.fastReruns) and this run
+        # learns that it is stopped at its next message; a newer page run also drops this
+        # fragment's places in the page's columns, so the write that would have been that
+        # message is refused first. One message in the fragment's own area: a stopped run
+        # ends here as Streamlit ends it (StopException); anything else raises as it would.
+        own_slot.empty()
+        raise
+
+
+def draw_output(output: Output) -> None:
+    """What ``run_output`` draws. What it starts (``output_start``): lane 0 in the cards and raw
+    columns, the other lanes under them; or a replay of a run file, in the cards and raw
+    columns."""
     if replay_requested():  # a Replay button, in this fragment: the page starts it
         st.rerun(scope="app")
+    start = output_start(output)
     new_run = start is not None
+    # Written on every run, so that a rerun of the output alone may write there too.
+    progress = output.toolbar.empty()
+    lanes_area = output.lanes_area.container()
     view = RunView(output.cards_column, output.raw_column, output.score(), new_run=new_run)
     downloads_slot = output.cards_column.empty()
     if isinstance(start, ReplayOf):
@@ -354,7 +398,7 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
     share_slot = output.cards_column.empty()
     if isinstance(start, Start):
         race_id = new_race_id() if start.lanes else None
-        start_run(view, start.choice, start.request, output.inputs_now, start.progress, race_id)
+        start_run(view, start.choice, start.request, output.inputs_now, progress, race_id)
         state[Kept.RACE] = start_race(
             start.lanes,
             start.request,
@@ -365,7 +409,7 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
             race_id,
         )
     race: dict[int, LaneRun] = state.get(Kept.RACE, {})
-    views = lane_views(output.lanes_area, race, output.score, new_run)
+    views = lane_views(lanes_area, race, output.score, new_run)
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None:
         view.empty_state()
@@ -384,7 +428,7 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
         if state.get(Kept.LIVE_RUN) is live:
             state.pop(Kept.LIVE_RUN, None)
         if race_over(log, race) and output.wrapper is not None:
-            lane_diff_panel(output.lanes_area, output.wrapper, log, race)
+            lane_diff_panel(lanes_area, output.wrapper, log, race)
     elif live is not None:
         follow(view, live)
     with history_slot.container():
@@ -398,8 +442,9 @@ def run_output(output: Output, start: Start | ReplayOf | None) -> None:
 
 @dataclass(frozen=True)
 class Output:
-    """Where and against what the output is drawn (the same in every script run)."""
+    """Where and against what the output is drawn, as the page's last full run drew them."""
 
+    toolbar: Any
     cards_column: Any
     raw_column: Any
     lanes_area: Any
@@ -407,6 +452,7 @@ class Output:
     inputs_now: RunInputs
     wrapper: Wrapper | None
     shared: SharedState  # the inputs as a share link carries them
+    extract: Start | None  # what Extract starts with these inputs; None when it cannot
 
 
 @dataclass(frozen=True)
@@ -416,7 +462,6 @@ class Start:
     choice: ProviderChoice
     request: ExtractionRequest
     lanes: list[LaneSettings]
-    progress: Any
 
 
 def page() -> None:
@@ -425,6 +470,10 @@ def page() -> None:
     except ConfigError as error:
         st.error(f"**This server is misconfigured** — {inert(error)}", icon="🚫")
         st.stop()
+    # Left by a script run cut short before the output took them: a run the user did not see
+    # start is not started later, and Extract reruns the page until this run has drawn it.
+    for leftover in (Kept.START, Kept.EXTRACT_ASKED, Kept.PAGE_WIDGETS):
+        state.pop(leftover, None)
     restore_inputs()
     default_input(Input.SOURCE_TEXT, SAMPLE_TEXT)
     default_input(Input.SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
@@ -471,7 +520,7 @@ def page() -> None:
         run_files_panel()
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
         lanes = lanes_panel(choice.embedded)
-    toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line)
+    toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line, on_extract=extract_pressed)
     note_inputs_sent()
     note_interruption(toolbar.stop)
     lanes_area = st.container()
@@ -481,11 +530,24 @@ def page() -> None:
             return None
         return LiveScore(schema.wrapper, case, current_cases().rules)
 
-    starting = toolbar.extract and request is not None and not blocked
+    extract = Start(choice, request, lanes) if request is not None and not blocked else None
     inputs_now = run_inputs(schema, choice)
-    output = Output(cards_column, raw_column, lanes_area, score, inputs_now, schema.wrapper, shared)
-    start = Start(choice, request, lanes, toolbar.progress) if starting else opened_replay
-    run_output(output, start)
+    output = Output(
+        toolbar_slot,
+        cards_column,
+        raw_column,
+        lanes_area,
+        score,
+        inputs_now,
+        schema.wrapper,
+        shared,
+        extract,
+    )
+    start = extract if toolbar.extract and extract else opened_replay
+    if start is not None:
+        state[Kept.START] = start
+    note_page_widgets()
+    run_output(output)
 
 
 def offer_cards_as_expected(picker_slot) -> None:

@@ -354,9 +354,24 @@ def out_of_date_notes(app: AppTest) -> list[str]:
     return [info for info in infos(app) if "Out of date" in info]
 
 
+def test_extract_reruns_only_the_output_when_the_page_is_as_drawn(remote_env):
+    app = open_page()
+    app.button(key="extract").click().run()
+    assert not app.exception
+    # The run drew its cards, and the script run drew nothing else: the browser keeps the
+    # page it has and redraws the output alone (AppTest's tree holds what the run drew).
+    assert "<b>name</b>: John" in html_text(app)
+    assert [area.key for area in app.text_area] == []
+    app.run()  # a full run of the page shows the same run, ended
+    assert app.text_area(key="source_text").value
+    assert "<b>name</b>: John" in html_text(app)
+    assert len(remote_env.requests) == 1
+
+
 def test_results_say_which_inputs_changed_since_they_were_made(remote_env):
     app = open_page()
     app.button(key="extract").click().run()
+    app.run()  # the whole page again: Extract redrew only the output
     app.text_area(key="source_text").input("Ann is 31.").run()
     assert "the text has changed" in out_of_date_notes(app)[0]
     app.selectbox(key="mode_remote").select("json").run()

@@ -40,6 +40,20 @@ def test_a_lane_runs_its_own_model_beside_lane_0_with_its_own_cards(two_models):
     }  # fmt: skip
 
 
+def test_an_input_changed_with_the_click_on_extract_is_the_one_the_run_uses(two_models):
+    app = add_lane(open_page(), "two-users")
+    # Typed and clicked in one interaction (a field without an on_change, as the browser sends
+    # a text's last keystrokes with the click): the page reruns in full and the lane runs the
+    # model now in the field, not the one the page last drew.
+    app.text_input(key="lane-setting-1-model").input("other-users")
+    app.button(key="extract").click().run()
+    assert not app.exception
+    assert {request["model"] for request in two_models.requests[-2:]} == {
+        "two-users", "other-users",
+    }  # fmt: skip
+    assert app.text_input(key="lane-setting-1-model").value == "other-users"
+
+
 def test_the_lane_diff_says_what_all_some_and_one_lane_found(two_models):
     app = add_lane(open_page(), "other-users")
     app.button(key="extract").click().run()

@@ -48,3 +48,23 @@ def test_marked_answers_score_the_run_live(playground, app, provider_server):
     expect(page.get_by_text("✓ 1 · ≈ 1 · ✗ 1 · missed 1 — precision 0.33")).to_be_visible()
     if os.environ.get("ITERPLAY_UPDATE_SCREENSHOTS"):
         page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_adding_a_card_to_the_expected_entities_does_not_run_the_extraction_again(
+    playground, app, provider_server
+):
+    model = "scoring-once"
+    provider_server.script(model, Reply.from_text(json.dumps(REPLY), channel="tool_call"))
+    playground.open(share_link(app.url, SharedState(schema=USER, text=TEXT, model=model)))
+    playground.extract()
+    page = playground.page
+    picker = page.locator("[class*='st-key-add-expected-']")
+    picker.get_by_text("＋ #1").click()
+    # The click reruns the output (its fragment) alone: the card becomes an expected entity...
+    playground.visit_how_it_works()
+    playground.visit_playground()
+    expect(playground.open_expander("Expected entities")).to_contain_text(
+        "1 expected for this text"
+    )
+    # ... and the run that Extract started is not started again by that rerun.
+    assert [body["model"] for body in provider_server.requests].count(model) == 1
