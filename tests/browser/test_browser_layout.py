@@ -110,6 +110,24 @@ def test_raw_pane_and_card_list_keep_the_newest_part_in_view(playground, scenari
     expect(playground.entity_card(39)).to_be_in_viewport()
 
 
+def test_a_lanes_raw_pane_and_card_list_keep_its_newest_part_in_view(
+    playground, scenario, provider_server
+):
+    reply = one_element_per_piece(people(40), pause=0.08)
+    provider_server.script("lane-1-of-the-layout-test", reply)
+    lane = {"model": "lane-1-of-the-layout-test", "mode": None, "system_prompt": None}
+    playground.open(scenario(reply, lanes=[{**lane, "temperature": None}]))
+    playground.extract_button.click()
+    page = playground.page
+    expect(page.locator(".st-key-lane1-entity-card-20")).to_be_attached()
+    raw = page.locator(".st-key-lane1-raw-stream")
+    cards = page.locator(".st-key-lane1-entity-list")
+    assert scrolls(raw) and scrolls(cards)
+    eventually(lambda: at_bottom(raw) and at_bottom(cards))
+    expect(page.locator(".st-key-lane1-entity-card-39")).to_be_attached(timeout=15_000)
+    eventually(lambda: at_bottom(raw) and at_bottom(cards))
+
+
 def test_a_pane_scrolled_up_by_the_user_stays_where_they_put_it(playground, scenario):
     playground.open(scenario(one_element_per_piece(people(60), pause=0.08)))
     playground.extract_button.click()
