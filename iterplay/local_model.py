@@ -322,6 +322,12 @@ def stop_server() -> None:
             _server = None
 
 
+def server_running() -> bool:
+    """Whether the process's server is up, so that a run on it starts without waiting."""
+    with _lock:
+        return _server is not None and _server.alive()
+
+
 def embedded_provider(server: LocalModelServer | None = None) -> ProviderConfig:
     """The embedded model as a provider: ``server``, or the process's own, started if needed."""
     server = server or ensure_server()

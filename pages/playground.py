@@ -71,7 +71,13 @@ from iterplay.events import Entity
 from iterplay.examples import SAMPLE_TEXT
 from iterplay.lanes import LaneSettings
 from iterplay.limits import limits
-from iterplay.local_model import EMBEDDED_LINE, LocalModelServer, embedded_provider, ensure_server
+from iterplay.local_model import (
+    EMBEDDED_LINE,
+    LocalModelServer,
+    embedded_provider,
+    ensure_server,
+    server_running,
+)
 from iterplay.provider import ProviderConfig, configured_endpoint, safe_url
 from iterplay.records import entity_data
 from iterplay.replay_run import ReplayOf
@@ -302,14 +308,19 @@ def start_run(
     """Start a run the session owns (see ``session_run``); a run still going is stopped.
     ``race_id``: set when other lanes start with it (this run is then lane 0 of the race)."""
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
+    starting = (choice.embedded or choice.endpoint is None) and not server_running()
+    if starting:  # said at once: st.spinner waits half a second, about what a warm start takes
+        progress.caption(f"⏳ {MODEL_STARTING}")
     try:
-        with progress, st.spinner(MODEL_STARTING, show_time=True):
-            provider = provider_config(choice)
+        provider = provider_config(choice)
     except LocalModelError as error:
         view.status_slot.error(
             f"**The embedded model could not start** — {inert(error)}", icon="🚫"
         )
         return
+    finally:
+        if starting:
+            progress.empty()
     stop_runs("A new run started.")
     log = RunLog(started=pressed, inputs=inputs)
     state[Kept.ACTIVE_RUN] = log
