@@ -67,6 +67,7 @@ class Kept(StrEnum):
     OPENED_RUN = "opened_run"  # an OpenedRun the History page sent, until the playground shows it
     START = "start"  # what the output starts in its next run (a Start or ReplayOf), taken once
     EXTRACT_ASKED = "extract_asked"  # Extract was pressed and only the output reruns for it
+    EXTRACT_AFTER_REDRAW = "extract_after_redraw"  # ... but the page must be drawn first
     PAGE_WIDGETS = "page_widgets"  # {key: value} of every widget when the page was last drawn
 
 

@@ -374,42 +374,68 @@ def run_output(output: Output) -> None:
     rerun only the output, and the runs go on through them; and so Extract can start a run in
     a rerun of the output alone (``extract_pressed``).
     """
+    if replay_requested():  # a Replay button, in this fragment: the page starts it
+        st.rerun(scope="app")
+    # Streamlit starts a newer run of the page at once (runner.fastReruns), and an older run
+    # learns that it is stopped only at its next message; a page run also drops the output's
+    # places in the page's columns (below), so a write there is refused first. One message in
+    # the fragment's own area: a stopped run ends here, as Streamlit ends it (StopException).
     own_slot = st.empty()
     try:
-        draw_output(output)
+        places = reserve_places(output)
     except StreamlitInvalidLayoutContextError:
-        # Streamlit starts a newer run of the page at once (runner.fastReruns) and this run
-        # learns that it is stopped at its next message; a newer page run also drops this
-        # fragment's places in the page's columns, so the write that would have been that
-        # message is refused first. One message in the fragment's own area: a stopped run
-        # ends here as Streamlit ends it (StopException); anything else raises as it would.
+        own_slot.empty()
+        # Not stopped: a run of the page began and was cut short before it drew the page
+        # again. The page is drawn first, and starts the run Extract asked for, if it did.
+        if state.pop(Kept.EXTRACT_ASKED, False):
+            state[Kept.EXTRACT_AFTER_REDRAW] = True
+        st.rerun(scope="app")
+    try:
+        draw_output(output, places)
+    except StreamlitInvalidLayoutContextError:
         own_slot.empty()
         raise
 
 
-def draw_output(output: Output) -> None:
+@dataclass(frozen=True)
+class OutputPlaces:
+    """Where the output draws in the page's columns; see ``reserve_places``."""
+
+    progress: Any  # at the toolbar's end: the embedded model starting
+    cards: Any
+    raw: Any
+    lanes: Any
+
+
+def reserve_places(output: Output) -> OutputPlaces:
+    """Write into each page column the output uses, on every run: Streamlit lets a rerun of the
+    output alone write only where the output wrote in the page's last full run."""
+    return OutputPlaces(
+        progress=output.toolbar.empty(),
+        cards=output.cards_column.container(),
+        raw=output.raw_column.container(),
+        lanes=output.lanes_area.container(),
+    )
+
+
+def draw_output(output: Output, places: OutputPlaces) -> None:
     """What ``run_output`` draws. What it starts (``output_start``): lane 0 in the cards and raw
     columns, the other lanes under them; or a replay of a run file, in the cards and raw
     columns."""
-    if replay_requested():  # a Replay button, in this fragment: the page starts it
-        st.rerun(scope="app")
     start = output_start(output)
     new_run = start is not None
-    # Written on every run, so that a rerun of the output alone may write there too.
-    progress = output.toolbar.empty()
-    lanes_area = output.lanes_area.container()
-    view = RunView(output.cards_column, output.raw_column, output.score(), new_run=new_run)
-    downloads_slot = output.cards_column.empty()
+    view = RunView(places.cards, places.raw, output.score(), new_run=new_run)
+    downloads_slot = places.cards.empty()
     if isinstance(start, ReplayOf):
         start_replay(view, start, output.inputs_now, output.wrapper)
         start = None
     # Held now, so the previous run's picker leaves the page as soon as a new run starts.
-    picker_slot = output.cards_column.empty()
-    history_slot = output.cards_column.empty()
-    share_slot = output.cards_column.empty()
+    picker_slot = places.cards.empty()
+    history_slot = places.cards.empty()
+    share_slot = places.cards.empty()
     if isinstance(start, Start):
         race_id = new_race_id() if start.lanes else None
-        start_run(view, start.choice, start.request, output.inputs_now, progress, race_id)
+        start_run(view, start.choice, start.request, output.inputs_now, places.progress, race_id)
         state[Kept.RACE] = start_race(
             start.lanes,
             start.request,
@@ -420,7 +446,7 @@ def draw_output(output: Output) -> None:
             race_id,
         )
     race: dict[int, LaneRun] = state.get(Kept.RACE, {})
-    views = lane_views(lanes_area, race, output.score, new_run)
+    views = lane_views(places.lanes, race, output.score, new_run)
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None:
         view.empty_state()
@@ -439,7 +465,7 @@ def draw_output(output: Output) -> None:
         if state.get(Kept.LIVE_RUN) is live:
             state.pop(Kept.LIVE_RUN, None)
         if race_over(log, race) and output.wrapper is not None:
-            lane_diff_panel(lanes_area, output.wrapper, log, race)
+            lane_diff_panel(places.lanes, output.wrapper, log, race)
     elif live is not None:
         follow(view, live)
     with history_slot.container():
@@ -485,6 +511,7 @@ def page() -> None:
     # start is not started later, and Extract reruns the page until this run has drawn it.
     for leftover in (Kept.START, Kept.EXTRACT_ASKED, Kept.PAGE_WIDGETS):
         state.pop(leftover, None)
+    extract_after_redraw = state.pop(Kept.EXTRACT_AFTER_REDRAW, False)  # see run_output
     restore_inputs()
     default_input(Input.SOURCE_TEXT, SAMPLE_TEXT)
     default_input(Input.SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT)
@@ -554,7 +581,7 @@ def page() -> None:
         shared,
         extract,
     )
-    start = extract if toolbar.extract and extract else opened_replay
+    start = extract if (toolbar.extract or extract_after_redraw) and extract else opened_replay
     if start is not None:
         state[Kept.START] = start
     note_page_widgets()

@@ -368,6 +368,19 @@ def test_extract_reruns_only_the_output_when_the_page_is_as_drawn(remote_env):
     assert len(remote_env.requests) == 1
 
 
+def test_extract_right_after_a_page_run_cut_short_draws_the_page_then_runs(remote_env):
+    app = open_page()
+    # What a run of the page that began and was stopped before it drew the page leaves behind
+    # (Streamlit starts the next run at once): the output's places in the page's columns are
+    # gone, and a rerun of the output alone would have nowhere to write.
+    app._fragment_storage.clear_outside_wrappers()
+    app.button(key="extract").click().run()
+    assert not app.exception
+    assert app.text_area(key="source_text").value  # the page was drawn again ...
+    assert "<b>name</b>: John" in html_text(app)  # ... and the run started, once
+    assert len(remote_env.requests) == 1
+
+
 def test_results_say_which_inputs_changed_since_they_were_made(remote_env):
     app = open_page()
     app.button(key="extract").click().run()
