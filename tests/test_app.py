@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Widget
 
 from iterplay.request import DEFAULT_SYSTEM_PROMPT
 from iterplay.share import SharedState, decode_state, encode_state
@@ -366,6 +367,26 @@ def test_extract_reruns_only_the_output_when_the_page_is_as_drawn(remote_env):
     assert app.text_area(key="source_text").value
     assert "<b>name</b>: John" in html_text(app)
     assert len(remote_env.requests) == 1
+
+
+def test_every_widget_of_the_playground_has_a_key(remote_env):
+    """Extract reruns only the output when no widget changed with the click, and it can tell
+    only for widgets whose value the session state holds under a key (extract_pressed)."""
+    app = open_page()
+    app.button(key="add-lane").click().run()
+    app.button(key="case-start").click().run()
+    app.button(key="extract").click().run()
+    app.run()
+    widgets = [node for node in _nodes(app._tree) if isinstance(node, Widget)]
+    assert len(widgets) > 20
+    assert [type(widget).__name__ for widget in widgets if not widget.key] == []
+
+
+def _nodes(node):
+    yield node
+    children = getattr(node, "children", None)
+    for child in children.values() if isinstance(children, dict) else ():
+        yield from _nodes(child)
 
 
 def test_extract_right_after_a_page_run_cut_short_draws_the_page_then_runs(remote_env):
