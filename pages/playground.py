@@ -209,8 +209,13 @@ def link_provider_note(choice: ProviderChoice) -> None:
         )
 
 
+def on_embedded(choice: ProviderChoice) -> bool:
+    """Whether lane 0 runs on the embedded model (chosen, or no endpoint configured)."""
+    return choice.embedded or choice.endpoint is None
+
+
 def provider_config(choice: ProviderChoice) -> ProviderConfig:
-    if choice.embedded or choice.endpoint is None:
+    if on_embedded(choice):
         return embedded_provider(local_server())
     return choice.endpoint
 
@@ -308,7 +313,7 @@ def start_run(
     """Start a run the session owns (see ``session_run``); a run still going is stopped.
     ``race_id``: set when other lanes start with it (this run is then lane 0 of the race)."""
     pressed = time.monotonic()  # the run's clock includes starting the embedded model
-    starting = (choice.embedded or choice.endpoint is None) and not server_running()
+    starting = on_embedded(choice) and not server_running()
     if starting:  # said at once: st.spinner waits half a second, about what a warm start takes
         progress.caption(f"⏳ {MODEL_STARTING}")
     try:
