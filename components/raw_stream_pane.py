@@ -31,8 +31,12 @@ PANE_STYLE = """
 class RawStreamPane:
     """Appends text to the ``raw-stream`` container in throttled, bounded updates."""
 
-    def __init__(self, max_chars: int, new_run: bool = False, key: str = "raw-stream") -> None:
-        st.html(PANE_STYLE)
+    def __init__(
+        self, max_chars: int, new_run: bool = False, key: str = "raw-stream", styled: bool = True
+    ) -> None:
+        """``styled``: add the pane's style to the page (False: another pane on it has)."""
+        if styled:
+            st.html(PANE_STYLE)
         self.container = fresh_container(key, new_run, height=PANE_HEIGHT, border=True)
         self.segment_slot = None
         self.segment_text = ""

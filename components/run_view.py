@@ -52,25 +52,31 @@ class RunView:
         """``new_run``: this script run starts a run, so the previous run's output goes at once.
 
         ``lane`` j >= 1 draws one of the variants raced beside lane 0: its element keys start
-        with ``lane<j>-`` (DESIGN.md's hooks), it shows cards only, under ``title``.
+        with ``lane<j>-`` (DESIGN.md's hooks), it shows cards only, under ``title``, with the
+        styles lane 0's view puts on the page, and has no replay notice, out-of-date note or
+        table (``notice_slot``, ``out_of_date_slot``, ``table_slot``: lane 0's only).
         """
         default_input(Input.ENTITY_VIEW, "cards")
         self.prefix = f"lane{lane}-" if lane else ""
         self.view = st.session_state[Input.ENTITY_VIEW] if not lane else "cards"
         with cards_column:
-            with st.container(
-                key=f"{self.prefix}entities-header", horizontal=True, vertical_alignment="top"
-            ):
+            # The browser draws every element of the page again with each update it gets
+            # (docs/decisions.md): a lane's view places only what a lane shows.
+            if lane:
                 st.subheader(title)
-                if not lane:
+            else:
+                with st.container(key="entities-header", horizontal=True, vertical_alignment="top"):
+                    st.subheader(title)
                     _entity_view_toggle(self.view)
-            st.html(CARD_STYLE + MARK_STYLE)
-            self.notice_slot = st.empty()  # what the run is, when not a live one (a replay)
+                st.html(CARD_STYLE + MARK_STYLE)  # one copy per page, for every lane's cards
+                self.notice_slot = st.empty()  # what the run is, when not a live one (a replay)
             self.status_slot = st.empty()
-            self.out_of_date_slot = st.empty()
+            if not lane:
+                self.out_of_date_slot = st.empty()
             self.stats_slot = st.empty()
             self.score_slot = st.empty()
-            self.table_slot = st.empty()
+            if not lane:
+                self.table_slot = st.empty()
             height = PANE_HEIGHT if self.view == "cards" else "content"
             with fresh_container(f"{self.prefix}entity-list", new_run, height=height):
                 self.cards = st.container(key=f"{self.prefix}entity-cards")
@@ -80,9 +86,10 @@ class RunView:
             if not lane:
                 st.subheader("Raw stream")
             self.raw = RawStreamPane(
-                limits().raw_pane_chars, new_run, key=f"{self.prefix}raw-stream"
+                limits().raw_pane_chars, new_run, key=f"{self.prefix}raw-stream", styled=not lane
             )
             self.raw_caption = st.empty()
+            self.raw_caption_text = ""
         self.table_rows: list[dict] = []
         self.table_stale = False
         self.last_table = 0.0
@@ -215,11 +222,14 @@ class RunView:
             self.partial_shown = False
         self.raw.flush()
         self.stats_slot.markdown(stats_line(log))
-        self.raw_caption.caption(
+        caption = (
             f"{log.chunks} chunks · {log.characters:,} characters"
             + (f" · first at {log.first_token_t:.2f} s" if log.first_token_t is not None else "")
             + f" · last at {log.last_t:.2f} s"
         )
+        if caption != self.raw_caption_text:  # a clock tick changes the stats line only
+            self.raw_caption.caption(caption)
+            self.raw_caption_text = caption
         if log.finished:
             with self.status_slot.container():
                 run_ending(log)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from components.entity_cards import CARD_STYLE
+from components.raw_stream_pane import PANE_STYLE
 from iterplay.testing import Reply
 from tests.test_app import TWO_USERS, html_text, open_page
 
@@ -38,6 +40,17 @@ def test_a_lane_runs_its_own_model_beside_lane_0_with_its_own_cards(two_models):
     assert {request["model"] for request in two_models.requests[-2:]} == {
         "two-users", "other-users",
     }  # fmt: skip
+
+
+def test_lanes_use_the_styles_lane_0_puts_on_the_page_instead_of_their_own(two_models):
+    # Each <style> the browser adds restyles the whole page, while the first cards are due.
+    app = add_lane(add_lane(open_page(), "other-users"), "two-users")
+    app.button(key="extract").click().run()
+    assert not app.exception
+    assert "st-key-lane2-entity-card-1" in html_text(app)
+    bodies = [element.proto.body for element in app.get("html")]
+    assert sum(CARD_STYLE.strip() in body for body in bodies) == 1
+    assert sum(PANE_STYLE.strip() in body for body in bodies) == 1
 
 
 def test_an_input_changed_with_the_click_on_extract_is_the_one_the_run_uses(two_models):
