@@ -147,10 +147,20 @@ class PageBehaviour {
       lastTop = top;
       pinned = (atBottom && down) || (!held && pinned && top >= followedTo - 1);
     });
-    const observer = new MutationObserver(() => {
+    // Scrolled in the next frame, not in the observer: reading scrollHeight there would lay
+    // out the page after every update, once per update instead of once per frame, and the
+    // next lane's card would wait for those layouts.
+    let frameAsked = false;
+    const scrollToBottom = () => {
+      frameAsked = false;
       if (!pinned || held) return;
       pane.scrollTop = pane.scrollHeight;
       followedTo = pane.scrollTop;
+    };
+    const observer = new MutationObserver(() => {
+      if (!pinned || held || frameAsked) return;
+      frameAsked = true;
+      requestAnimationFrame(scrollToBottom);
     });
     observer.observe(pane, { childList: true, subtree: true, characterData: true });
     this.undo.push(() => observer.disconnect());
