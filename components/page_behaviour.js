@@ -5,16 +5,18 @@
 //   error's line marked in the gutter. streamlit-ace hard-codes live autocompletion and has
 //   no line-height option, hence this.
 // - Ctrl/Cmd+Enter in the editor or in a text box of the page asks Python for a run.
-// - Each lane's raw stream pane and entity list follow the stream while the user stays at
-//   the bottom, and stop following once they scroll up.
+// - Each lane's raw stream pane and the entity lists follow the stream while the user stays
+//   at the bottom, and stop following once they scroll up.
 // - The page's background colour as --iterplay-page-background, for the sticky toolbar.
 
 const EDITOR_FRAMES = "iframe[title='streamlit_ace.streamlit_ace']";
-// Lane 0's panes and those of lanes 1-3 (keyed lane<j>-..., DESIGN.md's hooks).
-const FOLLOWED_PANES = ["", "lane1-", "lane2-", "lane3-"].flatMap((lane) => [
-  `.st-key-${lane}raw-stream`,
-  `.st-key-${lane}entity-list`,
-]);
+// Lane 0's panes, those of lanes 1-3 (keyed lane<j>-..., DESIGN.md's hooks) and their cards'
+// grid (components/lane_cards.py).
+const FOLLOWED_PANES = [
+  ...["", "lane1-", "lane2-", "lane3-"].map((lane) => `.st-key-${lane}raw-stream`),
+  ".st-key-entity-list",
+  ".st-key-lanes-entity-list",
+];
 const EDITOR_LINE_HEIGHT = "1.45";
 // streamlit-ace sends an edit 200 ms after the last keystroke; a run waits until it is sent.
 const EDITOR_SETTLE_MS = 300;

@@ -1,7 +1,8 @@
 """A race: lanes 1 and up run beside lane 0 on the same schema and text, each drawn live.
 
-Lane 0 is the playground's own run (``RunView`` in the cards and raw columns); each other lane
-gets a column under them with its cards above its raw stream, keyed ``lane<j>-...`` (DESIGN.md).
+Lane 0 is the playground's own run (``RunView`` in the cards and raw columns); the other lanes
+get a column each under them, their cards in one grid across those columns
+(``components/lane_cards.py``) above their raw streams, keyed ``lane<j>-...`` (DESIGN.md).
 All runs stream at once; runs on the embedded model take turns (it answers one request at a
 time) and say so while they wait. When every lane has ended, the lane diff says which entities
 all lanes found, which only some or one found, and where they differ.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from components.inert_text import inert
+from components.lane_cards import LaneCards
 from components.run_history import record_run
 from components.run_view import RunView
 from iterplay.background_run import extraction
@@ -36,6 +38,7 @@ from iterplay.wrapper import Wrapper
 POLL_SECONDS = 0.02
 PANES_PUT_OFF_SECONDS = 0.15
 CARDS_QUIET_SECONDS = 0.05
+CARDS_APART_SECONDS = 0.015  # about what the browser takes to draw one update with four lanes
 
 
 @dataclass
@@ -88,30 +91,41 @@ def start_race(
 
 def lane_views(
     area, race: dict[int, LaneRun], score: Callable[[], LiveScore | None], new_run: bool
-) -> dict[int, RunView]:
-    """A column per lane under the main columns, each with its own view."""
+) -> tuple[dict[int, RunView], LaneCards | None]:
+    """Under the main columns: per lane its title, status and stats; then every lane's cards in
+    one grid, a column each; then per lane its card being written and raw stream."""
     if not race:
-        return {}
+        return {}, None
     with area:
-        columns = st.columns(len(race), gap="medium")
+        heads = st.columns(len(race), gap="medium")
+    grid = LaneCards(area, list(race), new_run)
+    with area:
+        tails = st.columns(len(race), gap="medium")
     views = {}
-    for column, (number, lane) in zip(columns, race.items(), strict=True):
-        views[number] = RunView(column, column, score(), new_run, lane=number, title=lane.title)
+    for head, tail, (number, lane) in zip(heads, tails, race.items(), strict=True):
+        views[number] = RunView(
+            head, tail, score(), new_run, lane=number, title=lane.title, grid=grid
+        )
         if lane.problem is not None:
             views[number].status_slot.error(
                 f"**This lane could not start** — {inert(lane.problem)}", icon="🚫"
             )
-    return views
+    return views, grid
 
 
-def replay_race(views: dict[int, RunView], race: dict[int, LaneRun]) -> None:
+def replay_race(views: dict[int, RunView], race: dict[int, LaneRun], grid: LaneCards) -> None:
     for number, lane in race.items():
         if lane.run is not None:
             views[number].replay(lane.run.log)
+    grid.flush()
 
 
 def follow_race(
-    main: RunView, main_run: SessionRun | None, views: dict[int, RunView], race: dict[int, LaneRun]
+    main: RunView,
+    main_run: SessionRun | None,
+    views: dict[int, RunView],
+    race: dict[int, LaneRun],
+    grid: LaneCards | None = None,
 ) -> None:
     """Draw every lane's new events as they come, until all have ended.
 
@@ -123,6 +137,11 @@ def follow_race(
     so panes sent between two lanes' cards would hold up the second: panes wait until no card
     has gone for ``CARDS_QUIET_SECONDS``, and ``PANES_PUT_OFF_SECONDS`` at most, so a fast
     stream's panes do not starve.
+
+    For the same reason, lanes 1 and up send their cards together (``grid``: one update for all
+    of them), and cards that come within ``CARDS_APART_SECONDS`` of the last ones sent wait for
+    the end of that spell: the browser is still drawing the last ones then, and any other lane's
+    cards that come meanwhile go in the same update.
     """
     following = {0: (main, main_run)} if main_run is not None else {}
     for number, lane in race.items():
@@ -134,15 +153,23 @@ def follow_race(
         background.watch(arrived)
     panes_due: float | None = None  # the panes put off by cards are drawn by then at the latest
     quiet_from = 0.0  # ... or once no card has gone for CARDS_QUIET_SECONDS
+    cards_went = -CARDS_APART_SECONDS  # when cards last went to the browser
     try:
         while following:
             arrived.clear()
             took = {number: bool(_take(view, run)) for number, (view, run) in following.items()}
+            spell_left = cards_went + CARDS_APART_SECONDS - time.monotonic()
+            if spell_left > 0 and any(view.new_cards for view, _ in following.values()):
+                arrived.wait(spell_left)
+                continue  # the cards of any lane that came meanwhile go with these
             cards_sent = False
             for view, run in following.values():
                 cards_sent |= view.draw_cards(run.log)
+            if grid is not None:
+                grid.flush()
             now = time.monotonic()
             if cards_sent:
+                cards_went = now
                 panes_due = panes_due or now + PANES_PUT_OFF_SECONDS
                 quiet_from = now + CARDS_QUIET_SECONDS
             hold = 0.0 if panes_due is None else min(quiet_from, panes_due) - now
@@ -161,6 +188,8 @@ def follow_race(
                     view.tick(run.log)
             else:
                 panes_due = None
+            if grid is not None:
+                grid.flush()  # a lane's last cards, drawn as it ended, and cards it missed
             if not any(took.values()):
                 arrived.wait(POLL_SECONDS)
     finally:

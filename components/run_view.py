@@ -22,6 +22,7 @@ import streamlit as st
 from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.entity_table import entity_table, table_row
 from components.fresh_container import fresh_container
+from components.lane_cards import LaneCards
 from components.playground_state import Input, default_input, keep
 from components.raw_stream_pane import FLUSH_SECONDS, PANE_HEIGHT, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
@@ -48,13 +49,16 @@ class RunView:
         new_run: bool = False,
         lane: int = 0,
         title: str = "Entities",
+        grid: LaneCards | None = None,
     ) -> None:
         """``new_run``: this script run starts a run, so the previous run's output goes at once.
 
         ``lane`` j >= 1 draws one of the variants raced beside lane 0: its element keys start
         with ``lane<j>-`` (DESIGN.md's hooks), it shows cards only, under ``title``, with the
         styles lane 0's view puts on the page, and has no replay notice, out-of-date note or
-        table (``notice_slot``, ``out_of_date_slot``, ``table_slot``: lane 0's only).
+        table (``notice_slot``, ``out_of_date_slot``, ``table_slot``: lane 0's only). Its cards
+        go to the lanes' ``grid`` (``components/lane_cards.py``), its card being written above
+        its raw pane.
         """
         default_input(Input.ENTITY_VIEW, "cards")
         self.prefix = f"lane{lane}-" if lane else ""
@@ -77,12 +81,16 @@ class RunView:
             self.score_slot = st.empty()
             if not lane:
                 self.table_slot = st.empty()
-            height = PANE_HEIGHT if self.view == "cards" else "content"
-            with fresh_container(f"{self.prefix}entity-list", new_run, height=height):
-                self.cards = st.container(key=f"{self.prefix}entity-cards")
+            if grid is None:
+                height = PANE_HEIGHT if self.view == "cards" else "content"
+                with fresh_container(f"{self.prefix}entity-list", new_run, height=height):
+                    self.cards = st.container(key=f"{self.prefix}entity-cards")
+                    with st.container(key=f"{self.prefix}partial-card"):
+                        self.partial_slot = st.empty()
+        with raw_column:
+            if grid is not None:
                 with st.container(key=f"{self.prefix}partial-card"):
                     self.partial_slot = st.empty()
-        with raw_column:
             if not lane:
                 st.subheader("Raw stream")
             self.raw = RawStreamPane(
@@ -90,6 +98,8 @@ class RunView:
             )
             self.raw_caption = st.empty()
             self.raw_caption_text = ""
+        self.lane = lane
+        self.grid = grid
         self.table_rows: list[dict] = []
         self.table_stale = False
         self.last_table = 0.0
@@ -192,8 +202,7 @@ class RunView:
         force = force or log.finished
         sent = bool(self.new_cards) and (force or now - self.last_cards >= FLUSH_SECONDS)
         if sent:
-            with self.cards:
-                st.html("".join(self.new_cards))
+            self._send_cards(self.new_cards)
             self.new_cards = []
             self.last_cards = now
         if self.table_stale and (force or now - self.last_table >= TABLE_FLUSH_SECONDS):
@@ -249,14 +258,18 @@ class RunView:
         with self.score_slot.container():
             score_line(scoring, self.score.field_names)
         if log.finished and not self.missed_drawn and scoring.missed:
-            with self.cards:
-                st.html(
-                    "".join(
-                        ghost_card_html(j, self.score.expected[j], self.prefix)
-                        for j in scoring.missed
-                    )
-                )
+            self._send_cards(
+                [ghost_card_html(j, self.score.expected[j], self.prefix) for j in scoring.missed]
+            )
             self.missed_drawn = True
+
+    def _send_cards(self, cards: list[str]) -> None:
+        """Lane 0's cards go to its list at once; a lane's, to the grid's next update."""
+        if self.grid is None:
+            with self.cards:
+                st.html("".join(cards))
+        else:
+            self.grid.add(self.lane, cards)
 
 
 @st.fragment

@@ -451,7 +451,7 @@ def draw_output(output: Output, places: OutputPlaces) -> None:
             race_id,
         )
     race: dict[int, LaneRun] = state.get(Kept.RACE, {})
-    views = lane_views(places.lanes, race, output.score, new_run)
+    views, lane_cards = lane_views(places.lanes, race, output.score, new_run)
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None:
         view.empty_state()
@@ -464,9 +464,10 @@ def draw_output(output: Output, places: OutputPlaces) -> None:
     live = live if live is not None and live.log is log else None
     if start is None:
         view.replay(log, changed)  # what arrived while the page was drawn again
-        replay_race(views, race)
+        if lane_cards is not None:
+            replay_race(views, race, lane_cards)
     if race:
-        follow_race(view, live, views, race)
+        follow_race(view, live, views, race, lane_cards)
         if state.get(Kept.LIVE_RUN) is live:
             state.pop(Kept.LIVE_RUN, None)
         if race_over(log, race) and output.wrapper is not None:

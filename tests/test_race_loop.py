@@ -87,6 +87,19 @@ def start(server, model: str) -> SessionRun:
     return SessionRun.start(extraction(provider, request), RunLog(), header)
 
 
+@dataclass
+class RecordingGrid:
+    """Stands in for ``LaneCards``: notes each update that carried cards drawn before it."""
+
+    drawn: list[tuple[str, int, int]]
+
+    def flush(self) -> bool:
+        sent = bool(self.drawn) and self.drawn[-1][0] == "cards"
+        if sent:
+            self.drawn.append(("update", -1, 0))
+        return sent
+
+
 def race_of(server, replies: list[Reply]) -> tuple[list[tuple[str, int, int]], list[RecordingView]]:
     """Run one lane per reply at once through ``follow_race``; what was drawn, in order."""
     drawn: list[tuple[str, int, int]] = []
@@ -95,7 +108,7 @@ def race_of(server, replies: list[Reply]) -> tuple[list[tuple[str, int, int]], l
         server.script(f"lane-{lane}", reply)
     runs = [start(server, f"lane-{lane}") for lane in range(len(replies))]
     others = {lane: LaneRun(f"Lane {lane}", runs[lane]) for lane in range(1, len(replies))}
-    follow_race(views[0], runs[0], dict(enumerate(views)), others)
+    follow_race(views[0], runs[0], dict(enumerate(views)), others, RecordingGrid(drawn))
     return drawn, views
 
 
@@ -135,3 +148,22 @@ def test_every_lane_ends_with_all_its_cards_and_its_panes_drawn(scripted_server,
     assert [view.cards() for view in views] == [5] * lanes
     for lane in range(lanes):
         assert [d for d in drawn if d[1] == lane][-1] == ("panes", lane, 5)
+
+
+def test_cards_that_come_while_the_last_ones_are_drawn_go_out_together(
+    scripted_server, monkeypatch
+):
+    # Lanes 1 and 2 close their elements 0.2 s and 0.35 s after lane 0's: both inside the (here
+    # long) spell after lane 0's card, so they wait for its end and go in the same update.
+    monkeypatch.setattr(race, "CARDS_APART_SECONDS", 0.6)
+    monkeypatch.setattr(race, "CARDS_QUIET_SECONDS", 3.0)
+    monkeypatch.setattr(race, "PANES_PUT_OFF_SECONDS", 6.0)
+    drawn, views = race_of(
+        scripted_server,
+        [one_element_per_piece(1, first_after, 0) for first_after in (0.05, 0.25, 0.4)],
+    )
+
+    assert [view.cards() for view in views] == [1, 1, 1]
+    lane_1 = drawn.index(("cards", 1, 1))
+    assert drawn[lane_1 + 1 : lane_1 + 3] == [("cards", 2, 1), ("update", -1, 0)]
+    assert drawn.index(("update", -1, 0)) < lane_1  # lane 0's card went before, on its own

@@ -121,11 +121,40 @@ def test_a_lanes_raw_pane_and_card_list_keep_its_newest_part_in_view(
     page = playground.page
     expect(page.locator(".st-key-lane1-entity-card-20")).to_be_attached()
     raw = page.locator(".st-key-lane1-raw-stream")
-    cards = page.locator(".st-key-lane1-entity-list")
+    cards = page.locator(".st-key-lanes-entity-list")
     assert scrolls(raw) and scrolls(cards)
     eventually(lambda: at_bottom(raw) and at_bottom(cards))
     expect(page.locator(".st-key-lane1-entity-card-39")).to_be_attached(timeout=15_000)
     eventually(lambda: at_bottom(raw) and at_bottom(cards))
+
+
+def test_each_lanes_cards_sit_in_its_column_and_the_kth_cards_of_the_lanes_in_one_row(
+    playground, scenario, provider_server
+):
+    # The lanes' cards are drawn in one grid (components/lane_cards.py), placed by CSS.
+    replies = {1: one_element_per_piece(people(3), pause=0.05)}
+    replies[2] = one_element_per_piece(people(5), pause=0.03)
+    lanes = []
+    for number, reply in replies.items():
+        provider_server.script(f"grid-lane-{number}", reply)
+        lane = {"model": f"grid-lane-{number}", "mode": None, "system_prompt": None}
+        lanes.append({**lane, "temperature": None})
+    playground.open(scenario(one_element_per_piece(people(2), pause=0.05), lanes=lanes))
+    playground.extract_button.click()
+    page = playground.page
+    expect(playground.ending).to_have_count(3, timeout=15_000)
+    boxes = {}
+    for number, reply in replies.items():
+        column = page.locator(f".st-key-lane{number}-raw-stream").bounding_box()
+        for index in range(len(reply.pieces) - 2):
+            card = page.locator(f".st-key-lane{number}-entity-card-{index}")
+            card.scroll_into_view_if_needed()
+            box = boxes[number, index] = card.bounding_box()
+            middle = box["x"] + box["width"] / 2
+            assert column["x"] < middle < column["x"] + column["width"], (number, index)
+    for index in range(3):
+        assert abs(boxes[1, index]["y"] - boxes[2, index]["y"]) < 2, index
+    assert boxes[2, 4]["y"] > boxes[2, 3]["y"] > boxes[2, 2]["y"]
 
 
 def test_a_pane_scrolled_up_by_the_user_stays_where_they_put_it(playground, scenario):

@@ -1,0 +1,58 @@
+"""Lanes 1 and up show their cards in one grid, a column per lane, sent as one update a round.
+
+Streamlit's frontend renders the whole page again for each update it gets, one update after
+another, so cards of four lanes sent as four updates took four renders, the last card waiting
+for the three before it (docs/benchmarks.md). Here every lane's new cards of a round go out as
+one ``st.html``, and CSS places each card in its lane's column (the element wrappers between
+the grid and the cards take no box: ``display: contents``), so row k holds the k-th card of
+every lane. The grid scrolls as one list, under the lanes' titles and above their raw panes.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.fresh_container import fresh_container
+from components.raw_stream_pane import PANE_HEIGHT
+
+GRID_KEY = "lanes-entity-cards"
+LIST_KEY = "lanes-entity-list"
+COLUMN_GAP = "2rem"  # what st.columns(gap="medium") leaves between the lanes' columns
+
+
+def grid_style(columns: int) -> str:
+    grid = f".st-key-{GRID_KEY}"
+    wrappers = f'{grid} > [data-testid="stElementContainer"]'
+    return f"""<style>
+{grid} {{ display: grid !important; grid-template-columns: repeat({columns}, minmax(0, 1fr));
+  column-gap: {COLUMN_GAP}; row-gap: 0; grid-auto-flow: row dense; align-items: start; }}
+{wrappers}, {wrappers} > [data-testid="stHtml"] {{ display: contents; }}
+{"".join(f".iterplay-lane-column-{n} {{ grid-column: {n}; }}" for n in range(1, columns + 1))}
+</style>"""
+
+
+class LaneCards:
+    """The grid of lanes 1 and up: cards are added per lane and sent together by ``flush``."""
+
+    def __init__(self, area, lanes: list[int], new_run: bool) -> None:
+        self.column = {lane: n for n, lane in enumerate(lanes, start=1)}
+        self.pending: list[str] = []
+        with area:
+            st.html(grid_style(len(lanes)))
+            with fresh_container(LIST_KEY, new_run, height=PANE_HEIGHT):
+                self.grid = st.container(key=GRID_KEY)
+
+    def add(self, lane: int, cards: list[str]) -> None:
+        """Cards of ``lane`` (each one card's HTML), sent with the next ``flush``."""
+        self.pending += [
+            f'<div class="iterplay-lane-column-{self.column[lane]}">{card}</div>' for card in cards
+        ]
+
+    def flush(self) -> bool:
+        """Send every lane's cards added since the last flush, as one update; True if any."""
+        if not self.pending:
+            return False
+        with self.grid:
+            st.html("".join(self.pending))
+        self.pending = []
+        return True
