@@ -85,6 +85,13 @@ def test_readme_example_piped_from_echo_gives_jason_and_john(user_schema, no_pro
     ]
 
 
+def sigint_as_from_a_terminal() -> None:
+    """In the child: SIGINT's default action, as Ctrl+C in a terminal finds it. A suite started
+    in the background (``&``, nohup) hands its children an ignored SIGINT, which the server
+    would then never see."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
 def test_serve_model_serves_until_signalled(stop_signal, no_provider_env):
     port = free_port()
@@ -94,6 +101,7 @@ def test_serve_model_serves_until_signalled(stop_signal, no_provider_env):
         stderr=subprocess.PIPE,
         text=True,
         env=no_provider_env,
+        preexec_fn=sigint_as_from_a_terminal,
     )
     try:
         banner = serving.stdout.readline()
