@@ -85,12 +85,10 @@ class RunView:
                 height = PANE_HEIGHT if self.view == "cards" else "content"
                 with fresh_container(f"{self.prefix}entity-list", new_run, height=height):
                     self.cards = st.container(key=f"{self.prefix}entity-cards")
-                    with st.container(key=f"{self.prefix}partial-card"):
-                        self.partial_slot = st.empty()
+                    self.partial_slot = self._partial_slot()
         with raw_column:
             if grid is not None:
-                with st.container(key=f"{self.prefix}partial-card"):
-                    self.partial_slot = st.empty()
+                self.partial_slot = self._partial_slot()
             if not lane:
                 st.subheader("Raw stream")
             self.raw = RawStreamPane(
@@ -114,6 +112,11 @@ class RunView:
         # Scores the run against the current text's expected entities, when it has some.
         self.score = score
         self.missed_drawn = False
+
+    def _partial_slot(self):
+        """Where the card being written shows: under the cards, or above a lane's raw pane."""
+        with st.container(key=f"{self.prefix}partial-card"):
+            return st.empty()
 
     def empty_state(self) -> None:
         with self.cards:
