@@ -20,6 +20,11 @@ from typing import Any
 
 import streamlit as st
 
+from components.page_sent import wait_until_page_sent
+
+# How long a page run waits for its messages to go out (a few ms unless the server is starved).
+PAGE_SENT_TIMEOUT_SECONDS = 0.5
+
 
 class Input(StrEnum):
     """Widget keys of the playground's inputs (tests address the widgets by them)."""
@@ -110,8 +115,14 @@ def restore_inputs() -> None:
 
 
 def note_page_widgets() -> None:
-    """Call once the page's widgets are drawn: what ``page_widgets_unchanged`` compares with."""
-    st.session_state[Kept.PAGE_WIDGETS] = _widget_values()
+    """Call once the page's widgets are drawn: what ``page_widgets_unchanged`` compares with.
+
+    Noted only once all the page drawn so far has left for the browser: a rerun of the output
+    alone would otherwise drop what is still queued (``components/page_sent.py``). Until then
+    Extract reruns the page.
+    """
+    if wait_until_page_sent(PAGE_SENT_TIMEOUT_SECONDS):
+        st.session_state[Kept.PAGE_WIDGETS] = _widget_values()
 
 
 def page_widgets_unchanged(ignored: Collection[str]) -> bool:

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright
@@ -51,8 +51,15 @@ def launch_chromium(playwright: Playwright) -> Browser:
 class AppProcess:
     """``streamlit run <script>`` in its own process group; the log goes to ``log_path``."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, script: Path | str = "app.py"):
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        script: Path | str = "app.py",
+        launcher: Sequence[str] = ("-m", "streamlit"),
+    ):
         self.script = str(script)
+        self.launcher = list(launcher)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = log_path
@@ -69,8 +76,7 @@ class AppProcess:
     def start(self) -> AppProcess:
         command = [
             sys.executable,
-            "-m",
-            "streamlit",
+            *self.launcher,
             "run",
             self.script,
             "--server.port",
