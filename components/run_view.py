@@ -33,7 +33,7 @@ from iterplay.run_inputs import in_words
 from iterplay.run_log import RunLog
 from iterplay.scoring import LiveScore
 
-TICK_SECONDS = 0.25
+TICK_SECONDS = 1.0  # the elapsed clock, while nothing arrives (``RunView.tick``)
 TABLE_FLUSH_SECONDS = 0.5
 ENTITY_VIEWS = {"cards": "Cards", "table": "Table"}
 
@@ -184,10 +184,13 @@ class RunView:
         self.line_shown = waiting
 
     def tick(self, log: RunLog) -> None:
-        """Nothing arrived for a while: refresh the elapsed clock every quarter second.
+        """Nothing arrived for a while: refresh the elapsed clock once a second.
 
-        Besides showing that the app is waiting on the provider, this Streamlit call is where a
-        Stop click interrupts the script while the provider is silent.
+        The clock shows the app waiting on the provider. Each refresh is an update the browser
+        applies by drawing the whole page again, one per lane, and a card closing meanwhile
+        waits behind them (docs/benchmarks.md): once a second instead of four times costs a
+        quarter. Stop does not wait for it: Streamlit starts the page run a click asks for at
+        once (``runner.fastReruns``), and that run stops the session's runs.
         """
         if time.monotonic() - self.last_panes >= TICK_SECONDS:
             self.panes_stale = True

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,14 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from iterplay.share import SharedState
 from iterplay.testing import Reply, ScriptedServer
-from tests.browser.harness import API_KEY, CHROMIUM, REPO, AppProcess, launch_chromium
+from tests.browser.harness import (
+    API_KEY,
+    CHROMIUM,
+    REPO,
+    TUNED_STREAMLIT,
+    AppProcess,
+    launch_chromium,
+)
 from tests.browser.playground_page import USER, Playground, share_link
 
 DEFAULT_MODEL = "two-users"
@@ -60,6 +68,30 @@ def app(provider_server, artifacts_dir, tmp_path_factory) -> Iterator[AppProcess
     }
     with AppProcess(env, artifacts_dir / "app.log") as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def tuned_app(provider_server, artifacts_dir, tmp_path_factory):
+    """Starts the app as ``app`` is, with module constants set first (``tuned_streamlit.py``):
+    ``tuned_app({"module.NAME": value})``; one process per settings, for the whole session."""
+    started: dict[tuple, AppProcess] = {}
+    with ExitStack() as stack:
+
+        def start(settings: Mapping[str, float]) -> AppProcess:
+            key = tuple(sorted(settings.items()))
+            if key not in started:
+                env = {
+                    "OPENAI_BASE_URL": provider_server.url,
+                    "OPENAI_API_KEY": API_KEY,
+                    "ITERPLAY_MODEL": DEFAULT_MODEL,
+                    "ITERPLAY_LOG_DIR": str(tmp_path_factory.mktemp("tuned-app-logs")),
+                }
+                launcher = [str(TUNED_STREAMLIT), *(f"{k}={v}" for k, v in key)]
+                log = artifacts_dir / f"tuned-app-{len(started) + 1}.log"
+                started[key] = stack.enter_context(AppProcess(env, log, launcher=launcher))
+            return started[key]
+
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 API_KEY = "sk-browser-test-key-0001"
 PROVIDER_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ITERPLAY_MODEL")
 APP_STARTUP_TIMEOUT = 60.0
+TUNED_STREAMLIT = Path(__file__).with_name("tuned_streamlit.py")  # AppProcess(launcher=...)
 
 
 def free_port() -> int:

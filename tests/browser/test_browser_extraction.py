@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from iterplay.share import SharedState
 from iterplay.testing import Piece, Reply
-from tests.browser.playground_page import USER
+from tests.browser.playground_page import USER, share_link
 from tests.ports import open_connections
 
 pytestmark = pytest.mark.browser
@@ -192,6 +193,24 @@ def test_stop_before_the_first_token_shows_the_time_until_stop(playground, scena
     playground.stop_button.click()
     expect(playground.ending).to_contain_text("Stopped", timeout=5_000)
     assert playground.elapsed_seconds() >= 1.0
+
+
+def test_stop_while_the_provider_is_silent_needs_no_clock_tick(
+    new_playground, tuned_app, provider_server
+):
+    """The loop waiting on a silent provider sends nothing between clock ticks, and Stop must
+    not wait for one (the clock ticks once a second): here it never ticks, and Stop shows."""
+    silent = tuned_app({"components.run_view.TICK_SECONDS": 3600})
+    provider_server.script("silent-no-tick", first_then_gate("never"))
+    playground = new_playground()
+    state = SharedState(schema=USER, text="Ann is 31 and Bob 42.", model="silent-no-tick")
+    playground.open(share_link(silent.url, state))
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_be_visible()
+    playground.stop_button.click()
+    expect(playground.ending).to_contain_text("Stopped", timeout=5_000)
+    assert playground.card_fields(0) == {"name": "Ann", "age": "31"}
+    assert "Traceback" not in silent.log_text()
 
 
 def test_stop_closes_the_connection_to_the_provider(playground, scenario, provider_server):

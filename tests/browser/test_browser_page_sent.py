@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -20,7 +19,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from iterplay.share import SharedState
 from iterplay.testing import Reply
-from tests.browser.harness import API_KEY, REPO, AppProcess
+from tests.browser.harness import AppProcess
 from tests.browser.playground_page import USER, share_link
 
 pytestmark = pytest.mark.browser
@@ -29,21 +28,12 @@ TEXT = "Jason is 10, Mary is 42 and Tom is 7."
 EXPECTED = [{"name": "Jason", "age": 10}, {"name": "Mary", "age": 42}, {"name": "Tom", "age": 7}]
 REPLY = {"tasks": EXPECTED[:2]}
 SEND_EVERY_SECONDS = 1.0
-SLOW_SENDER = REPO / "tests" / "browser" / "slow_send_streamlit.py"
 
 
-@pytest.fixture(scope="module")
-def slow_send_app(provider_server, artifacts_dir, tmp_path_factory) -> Iterator[AppProcess]:
+@pytest.fixture
+def slow_send_app(tuned_app) -> AppProcess:
     """The app on a server that sends what its script runs write once a second."""
-    env = {
-        "OPENAI_BASE_URL": provider_server.url,
-        "OPENAI_API_KEY": API_KEY,
-        "ITERPLAY_MODEL": "page-sent",
-        "ITERPLAY_LOG_DIR": str(tmp_path_factory.mktemp("slow-send-logs")),
-    }
-    launcher = (str(SLOW_SENDER), str(SEND_EVERY_SECONDS))
-    with AppProcess(env, artifacts_dir / "slow-send-app.log", launcher=launcher) as process:
-        yield process
+    return tuned_app({"streamlit.runtime.runtime.MESSAGE_FLUSH_INTERVAL_SECS": SEND_EVERY_SECONDS})
 
 
 def test_extract_on_a_drawn_page_reruns_the_output_alone(playground, app, provider_server):
