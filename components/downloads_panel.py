@@ -13,9 +13,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from iterplay.downloads import DOWNLOADS, Elements
-from iterplay.run_file import run_file_json
+from iterplay.run_file import RunFile, run_file_json
 from iterplay.run_log import RunLog
-from iterplay.session_run import SessionRun
 
 RUN_FILE_KEY = "download_run_file"
 
@@ -24,9 +23,9 @@ def download_key(suffix: str) -> str:
     return f"download_{suffix}"
 
 
-def downloads_panel(log: RunLog, run: SessionRun | None) -> None:
-    """``run``: the session run that produced ``log``, or None (a run opened from the History,
-    which has no run file to offer)."""
+def downloads_panel(log: RunLog, run_file: Callable[[], RunFile] | None) -> None:
+    """``run_file`` makes the run file of the run that produced ``log`` when the button is
+    pressed; None when it has none (a History run whose schema no longer loads)."""
     with st.container(key="downloads", horizontal=True, vertical_alignment="center"):
         st.caption("Download")
         for download in DOWNLOADS.values():
@@ -41,13 +40,13 @@ def downloads_panel(log: RunLog, run: SessionRun | None) -> None:
             )
         st.download_button(
             "Run file",
-            data=(lambda: run_file_json(run.run_file())) if run is not None else "",
+            data=(lambda: run_file_json(run_file())) if run_file is not None else "",
             file_name="iterplay-run.json",
             mime="application/json",
             key=RUN_FILE_KEY,
             on_click="ignore",
             icon=":material/download:",
-            disabled=run is None,
+            disabled=run_file is None,
             help="The whole run, replayable with no provider: in the playground (Run files) "
             "or with `iterplay replay`.",
         )

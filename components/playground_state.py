@@ -70,6 +70,7 @@ class Kept(StrEnum):
     LINK_MODEL = "link_model"  # the link author's model, when this server cannot run it
     RUN_HISTORY = "run_history"  # the HistoryWriter of the current or last run
     OPENED_RUN = "opened_run"  # an OpenedRun the History page sent, until the playground shows it
+    SHOWN_HISTORY_RUN = "shown_history_run"  # that OpenedRun, while its log is on screen
     START = "start"  # what the output starts in its next run (a Start or ReplayOf), taken once
     EXTRACT_ASKED = "extract_asked"  # Extract was pressed and only the output reruns for it
     EXTRACT_AFTER_REDRAW = "extract_after_redraw"  # ... but the page must be drawn first

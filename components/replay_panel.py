@@ -2,9 +2,9 @@
 
 Other pages use two functions and nothing else here:
 
-- ``current_run_file()``: the run the playground shows (live, ended or stopped; a replay too),
-  as a run file, or None when it shows none of the session's runs (say one opened from the
-  History page);
+- ``current_run_file()``: the run the playground shows (live, ended or stopped; a replay too;
+  one opened from the History page, its run file rebuilt from the history), as a run file, or
+  None when it shows none;
 - ``open_run_file(run_file, speed)``: put a run file's inputs in the playground and replay it
   there; the caller then switches to the playground (``st.switch_page``), which restores the
   inputs and starts the replay on its next run, as it does for a run opened from the History.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -32,6 +33,7 @@ import streamlit as st
 
 from components.inert_text import inert
 from components.playground_state import Kept
+from components.run_history import OpenedRun
 from components.run_view import RunView
 from iterplay.errors import RunFileError
 from iterplay.limits import Limits, limits
@@ -74,16 +76,43 @@ def current_session_run() -> SessionRun | None:
     return run if run is not None and run.log is state.get(Kept.ACTIVE_RUN) else None
 
 
+def shown_history_run() -> OpenedRun | None:
+    """The run opened from the History page, while the playground shows it."""
+    opened: OpenedRun | None = state.get(Kept.SHOWN_HISTORY_RUN)
+    return opened if opened is not None and opened.log is state.get(Kept.ACTIVE_RUN) else None
+
+
+def run_file_source() -> Callable[[], RunFile] | None:
+    """How to make the run file of the run on screen when asked (a download makes it when
+    pressed, so a live run gives all that arrived by then), or None when it has none."""
+    run = current_session_run()
+    if run is not None:
+        return run.run_file
+    opened = shown_history_run()
+    if opened is not None and (run_file := opened.run_file) is not None:
+        return lambda: run_file
+    return None
+
+
 def current_run_file() -> RunFile | None:
     """The run the playground shows, as a run file (everything that arrived so far), or None."""
+    source = run_file_source()
+    return source() if source is not None else None
+
+
+def run_on_screen_is_over() -> bool:
+    """Whether the run on screen has a run file and will not grow: ended, stopped, or opened
+    from the History."""
     run = current_session_run()
-    return run.run_file() if run is not None else None
+    if run is not None:
+        return run.log.finished
+    opened = shown_history_run()
+    return opened is not None and opened.run_file is not None
 
 
 def shareable_run_file() -> RunFile | None:
     """The run on screen as a run file, once it is over (a share link may carry it)."""
-    run = current_session_run()
-    return run.run_file() if run is not None and run.log.finished else None
+    return current_run_file() if run_on_screen_is_over() else None
 
 
 def open_run_file(run_file: RunFile, speed: float = 1.0) -> None:
@@ -207,8 +236,7 @@ def replay_buttons() -> None:
     Drawn in the output's fragment, whose rerun a click starts: ``replay_requested`` then has
     the whole page run again, which starts the replay as it starts an opened file's.
     """
-    run = current_session_run()
-    if run is None or not run.log.finished:
+    if not run_on_screen_is_over():
         return
     with st.container(key="replay-buttons", horizontal=True, vertical_alignment="center"):
         st.caption("Replay, with no provider, against the schema on screen:")

@@ -3,7 +3,8 @@ recorded run's schema, and carry a run from the History page into the playground
 
 Opening a run does not touch the playground's widgets from another page: the History page puts
 an ``OpenedRun`` under ``Kept.OPENED_RUN`` and switches page; the playground, on its next run,
-restores the inputs as it restores a share link's and shows the run's log as its last run.
+restores the inputs as it restores a share link's and shows the run's log as its last run,
+with its run file (rebuilt from the history) to download, replay and share.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from iterplay.history import RunInputs as HistoryInputs
 from iterplay.history_writer import HistoryWriter
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
+from iterplay.run_file import RunFile
 from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
 from iterplay.share import SharedState
@@ -31,11 +33,13 @@ from iterplay.wrapper import Wrapper
 
 @dataclass(frozen=True)
 class OpenedRun:
-    """A recorded run on its way to the playground: the inputs to restore and its output."""
+    """A recorded run on its way to the playground: the inputs to restore, its output, and
+    its run file (None when its schema no longer loads here)."""
 
     run_id: int
     inputs: SharedState
     log: RunLog
+    run_file: RunFile | None = None
 
 
 def open_history() -> History | None:
@@ -100,4 +104,5 @@ def recorded_wrapper(schema_text: str, schema_kind: str, target: tuple[str, ...]
 def opened_run(run: StoredRun) -> OpenedRun:
     """The run ready for the playground: entities validated again where the schema loads."""
     wrapper = recorded_wrapper(run.schema_text, run.schema_kind, run.target)
-    return OpenedRun(run.id, run.shared_state(), run.run_log(wrapper))
+    run_file = run.run_file(wrapper) if wrapper is not None else None
+    return OpenedRun(run.id, run.shared_state(), run.run_log(wrapper), run_file)

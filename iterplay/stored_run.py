@@ -15,12 +15,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from iterplay.events import Entity, Event, Failed, Finished, Token
+from iterplay.errors import InputError, ProviderError
+from iterplay.events import Entity, Event, Failed, Finished, Invalid, Retrying, Token
 from iterplay.local_model import MODEL_ALIAS
 from iterplay.records import event_from_record
-from iterplay.request import DEFAULT_SYSTEM_PROMPT
+from iterplay.request import DEFAULT_SYSTEM_PROMPT, ExtractionRequest, build_payload
+from iterplay.run_file import RUN_FILE_FORMAT, RUN_FILE_VERSION, Chunk, RunFile, SchemaText
 from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
+from iterplay.run_settings import quirks_for
 from iterplay.schema import load_schema, select_targets
 from iterplay.share import SharedState
 from iterplay.wrapper import Wrapper, build_wrapper
@@ -177,6 +180,56 @@ class StoredRun:
         else:
             log.interrupt(self.message or "The run ended before its last event.")
         return log
+
+    def run_file(self, wrapper: Wrapper) -> RunFile:
+        """The run as the run file its run would have saved (docs/run-files.md), ``wrapper``
+        being its schema loaded: chunks, events and end as recorded. The history keeps the
+        inputs, not the request body, so the body is built again from them with the quirks
+        its provider gets (what opening the file reads the text and prompt from); None if they
+        no longer make a request here."""
+        events: list[Retrying | Entity | Invalid] = []
+        end: Finished | Failed | None = None
+        for record in self.records:
+            match event := event_from_record(record):
+                case Finished() | Failed():
+                    end = event
+                case Retrying() | Entity() | Invalid():
+                    events.append(event)
+        return RunFile(
+            format=RUN_FILE_FORMAT,
+            version=RUN_FILE_VERSION,
+            recorded_at=self.started_at,
+            schema=SchemaText(self.schema_text, self.schema_kind),  # type: ignore[arg-type]
+            target=tuple(target.__name__ for target in wrapper.targets),
+            wrapper_schema=wrapper.json_schema,
+            base_url=self.base_url,
+            model=self.model,
+            mode=self.mode,
+            request=self._request_body(wrapper),
+            chunks=tuple(Chunk(text, t) for t, text in self.chunks),
+            events=tuple(events),
+            end=end,
+            interruption=None
+            if end is not None
+            else self.message or "The run ended before its last event.",
+        )
+
+    def _request_body(self, wrapper: Wrapper) -> dict[str, Any] | None:
+        parameters = self.parameters
+        try:
+            request = ExtractionRequest(
+                wrapper,
+                self.source_text,
+                self.model,
+                self.mode,
+                self.system_prompt,
+                parameters.get("temperature"),
+                parameters.get("max_tokens"),
+                bool(parameters.get("strict")),
+            )
+            return build_payload(request, quirks_for(self.embedded))
+        except (InputError, ProviderError, ValueError):
+            return None
 
     def events(self, wrapper: Wrapper | None = None) -> Iterator[Event]:
         """The run's events again: its chunks as tokens, then its stored events in order."""

@@ -48,11 +48,11 @@ from components.race import (
     start_race,
 )
 from components.replay_panel import (
-    current_session_run,
     replay_buttons,
     replay_notice,
     replay_requested,
     replay_shared_run,
+    run_file_source,
     run_files_panel,
     shareable_run_file,
     start_replay,
@@ -132,6 +132,7 @@ def apply_opened_run() -> None:
         state.pop(Kept.RACE, None)
         apply_shared_inputs(opened.inputs)
         state[Kept.ACTIVE_RUN] = opened.log
+        state[Kept.SHOWN_HISTORY_RUN] = opened
         state.pop(Kept.SESSION_RUN, None)
         state.pop(Kept.RUN_HISTORY, None)  # its warning was about the run this one replaces
 
@@ -458,7 +459,7 @@ def draw_output(output: Output, places: OutputPlaces) -> None:
         return
     replay_notice(view.notice_slot)
     with downloads_slot.container():
-        downloads_panel(log, current_session_run())
+        downloads_panel(log, run_file_source())
     changed = changed_inputs(log.inputs, output.inputs_now) if log.inputs else ()
     live: SessionRun | None = state.get(Kept.LIVE_RUN)
     live = live if live is not None and live.log is log else None

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from iterplay.history import History
 from iterplay.history_writer import STOPPED
+from iterplay.share import decode_state
 from iterplay.testing import Piece, Reply
 from tests.apptest_page import html_texts, markdown_texts, open_page, texts_in
 from tests.recorded_runs import record
@@ -205,6 +206,34 @@ def test_an_opened_stopped_run_says_it_stopped_and_keeps_its_entities(history_fi
     app.button(key="open_run").click().run()
     assert app.session_state["active_run"].entity_count == 1
     assert any("Stopped" in warning.value for warning in app.warning)
+
+
+def test_an_opened_run_offers_its_run_file_replays_it_and_shares_it(history_file):
+    """Its run file is rebuilt from the history: downloaded, replayed with no provider (none is
+    configured here), carried by a share link like a run of the session."""
+    run_id = record(history_file, [{"name": "Ann", "age": 31}, {"name": "Bob", "age": 42}])
+    app = history_page()
+    app.selectbox(key="history_run").set_value(run_id).run()
+    app.button(key="open_run").click().run()
+    app.switch_page("pages/playground.py").run()  # where AppTest's next runs go
+    downloads = {button.key: button for button in app.get("download_button")}
+    assert not downloads["download_run_file"].proto.disabled
+    [link] = [
+        node.value
+        for node in next(n for n in app._tree if getattr(n, "key", None) == "share-run-link")
+        if getattr(node, "type", "") == "code"
+    ]
+    shared = decode_state(link.split("?s=", 1)[1])
+    assert shared.run is not None and shared.run.model == "two-users"
+    assert "".join(chunk.text for chunk in shared.run.chunks).startswith('{"tasks": [')
+    app.button(key="replay_instant").click().run()
+    assert not app.exception
+    assert [element.value.name for element in app.session_state["active_run"].elements] == [
+        "Ann",
+        "Bob",
+    ]
+    assert any(info.value.startswith("**Replay** of a run") for info in app.info)
+    assert app.text_area(key="source_text").value == "Jason is 10 and John is 30."
 
 
 def test_deleting_a_run_asks_first_then_removes_it(history_file):
