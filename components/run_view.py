@@ -192,6 +192,7 @@ class RunView:
         quarter. Stop does not wait for it: Streamlit starts the page run a click asks for at
         once (``runner.fastReruns``), and that run stops the session's runs.
         """
+        stop_point()
         if time.monotonic() - self.last_panes >= TICK_SECONDS:
             self.panes_stale = True
         self.draw(log)
@@ -276,6 +277,20 @@ class RunView:
                 st.html("".join(cards))
         else:
             self.grid.add(self.lane, cards)
+
+
+def stop_point() -> None:
+    """Where Streamlit ends this script run if a newer one replaced it, as at every ``st``
+    call, sending the browser nothing: the session state yields to the script runner on each
+    access (Streamlit's ``SafeSessionState``).
+
+    A click or an edit starts the newer run at once (``runner.fastReruns``) and the older one
+    goes on until its next Streamlit call. While a provider is silent that was the next clock
+    tick, and an older run following the same run took the events that came meanwhile, drew
+    them nowhere and ended: the newer run never drew the ending (seen with a one-second clock).
+    The loops pass here on every quiet poll, so an older run ends within one.
+    """
+    st.session_state.get(Input.ENTITY_VIEW)
 
 
 @st.fragment

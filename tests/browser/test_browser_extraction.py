@@ -213,6 +213,30 @@ def test_stop_while_the_provider_is_silent_needs_no_clock_tick(
     assert "Traceback" not in silent.log_text()
 
 
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_edit_while_the_provider_is_silent_leaves_the_run_to_the_new_page_run(
+    new_playground, tuned_app, provider_server, attempt
+):
+    """The edit starts a new page run at once and the old one, following the same run, goes
+    on until its next Streamlit call: with no clock tick to make one, it must still end before
+    it takes the events that come after the edit (``stop_point``), or the page never shows the
+    ending. Either run may take them first, hence a few attempts."""
+    silent = tuned_app({"components.run_view.TICK_SECONDS": 3600})
+    gate, model = f"silent-edit-{attempt}", f"silent-edit-{attempt}"
+    provider_server.script(model, first_then_gate(gate, PEOPLE))
+    playground = new_playground()
+    state = SharedState(schema=USER, text="Ann is 31, Bob is 42 and Cy is 7.", model=model)
+    playground.open(share_link(silent.url, state))
+    playground.extract_button.click()
+    expect(playground.entity_card(0)).to_be_visible()
+    playground.set_editor_text(USER.rstrip() + "\n    nickname: str | None = None\n")
+    expect(playground.page.get_by_text("Out of date")).to_be_visible()
+    provider_server.open_gate(gate)
+    assert "Complete" in playground.wait_for_ending()
+    assert [playground.card_fields(i)["name"] for i in range(3)] == ["Ann", "Bob", "Cy"]
+    assert "Traceback" not in silent.log_text()
+
+
 def test_stop_closes_the_connection_to_the_provider(playground, scenario, provider_server):
     port = urlsplit(provider_server.url).port
     playground.open(scenario(first_then_gate("never")))
