@@ -16,17 +16,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from iterplay.errors import InputError, ProviderError
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Retrying, Token
+from iterplay.events import Entity, Event, Failed, Finished, Token
 from iterplay.local_model import MODEL_ALIAS
 from iterplay.records import event_from_record
 from iterplay.request import DEFAULT_SYSTEM_PROMPT, ExtractionRequest, build_payload
-from iterplay.run_file import RUN_FILE_FORMAT, RUN_FILE_VERSION, Chunk, RunFile, SchemaText
+from iterplay.run_file import RunFile, RunFileRecorder, RunHeader, SchemaText
 from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
 from iterplay.run_settings import quirks_for
 from iterplay.schema import load_schema, select_targets
 from iterplay.share import SharedState
 from iterplay.wrapper import Wrapper, build_wrapper
+
+NEVER_ENDED = "The run ended before its last event."  # why a stored run has no end, unsaid
 
 
 @dataclass(frozen=True)
@@ -178,26 +180,16 @@ class StoredRun:
         if end is not None:
             log.add(end)
         else:
-            log.interrupt(self.message or "The run ended before its last event.")
+            log.interrupt(self.message or NEVER_ENDED)
         return log
 
     def run_file(self, wrapper: Wrapper) -> RunFile:
         """The run as the run file its run would have saved (docs/run-files.md), ``wrapper``
-        being its schema loaded: chunks, events and end as recorded. The history keeps the
-        inputs, not the request body, so the body is built again from them with the quirks
-        its provider gets (what opening the file reads the text and prompt from); None if they
-        no longer make a request here."""
-        events: list[Retrying | Entity | Invalid] = []
-        end: Finished | Failed | None = None
-        for record in self.records:
-            match event := event_from_record(record):
-                case Finished() | Failed():
-                    end = event
-                case Retrying() | Entity() | Invalid():
-                    events.append(event)
-        return RunFile(
-            format=RUN_FILE_FORMAT,
-            version=RUN_FILE_VERSION,
+        being its schema loaded: its events recorded again as a live run records them. The
+        history keeps the inputs, not the request body, so the body is built again from them
+        with the quirks its provider gets (what opening the file reads the text and prompt
+        from); None if they no longer make a request here."""
+        header = RunHeader(
             recorded_at=self.started_at,
             schema=SchemaText(self.schema_text, self.schema_kind),  # type: ignore[arg-type]
             target=tuple(target.__name__ for target in wrapper.targets),
@@ -206,13 +198,10 @@ class StoredRun:
             model=self.model,
             mode=self.mode,
             request=self._request_body(wrapper),
-            chunks=tuple(Chunk(text, t) for t, text in self.chunks),
-            events=tuple(events),
-            end=end,
-            interruption=None
-            if end is not None
-            else self.message or "The run ended before its last event.",
         )
+        recorder = RunFileRecorder(header)
+        recorder.take(list(self.events()))
+        return recorder.run_file(self.message or NEVER_ENDED)
 
     def _request_body(self, wrapper: Wrapper) -> dict[str, Any] | None:
         parameters = self.parameters

@@ -60,14 +60,18 @@ def provider_server() -> Iterator[ScriptedServer]:
 @pytest.fixture(scope="session")
 def app(provider_server, artifacts_dir, tmp_path_factory) -> Iterator[AppProcess]:
     """The app, configured through the environment to use the scripted provider."""
-    env = {
+    env = scripted_provider_env(provider_server, tmp_path_factory.mktemp("app-logs"))
+    with AppProcess(env, artifacts_dir / "app.log") as process:
+        yield process
+
+
+def scripted_provider_env(provider_server: ScriptedServer, log_dir: Path) -> dict[str, str]:
+    return {
         "OPENAI_BASE_URL": provider_server.url,
         "OPENAI_API_KEY": API_KEY,
         "ITERPLAY_MODEL": DEFAULT_MODEL,
-        "ITERPLAY_LOG_DIR": str(tmp_path_factory.mktemp("app-logs")),
+        "ITERPLAY_LOG_DIR": str(log_dir),
     }
-    with AppProcess(env, artifacts_dir / "app.log") as process:
-        yield process
 
 
 @pytest.fixture(scope="session")
@@ -80,12 +84,8 @@ def tuned_app(provider_server, artifacts_dir, tmp_path_factory):
         def start(settings: Mapping[str, float]) -> AppProcess:
             key = tuple(sorted(settings.items()))
             if key not in started:
-                env = {
-                    "OPENAI_BASE_URL": provider_server.url,
-                    "OPENAI_API_KEY": API_KEY,
-                    "ITERPLAY_MODEL": DEFAULT_MODEL,
-                    "ITERPLAY_LOG_DIR": str(tmp_path_factory.mktemp("tuned-app-logs")),
-                }
+                logs = tmp_path_factory.mktemp("tuned-app-logs")
+                env = scripted_provider_env(provider_server, logs)
                 launcher = [str(TUNED_STREAMLIT), *(f"{k}={v}" for k, v in key)]
                 log = artifacts_dir / f"tuned-app-{len(started) + 1}.log"
                 started[key] = stack.enter_context(AppProcess(env, log, launcher=launcher))
