@@ -14,6 +14,7 @@ import streamlit as st
 
 from components.comparison_table import comparison_html
 from components.inert_text import inert
+from components.navigation import through_app_navigation
 from components.run_history import open_history, recorded_wrapper, run_label
 from iterplay.compare import Change, RunComparison, compare_runs
 from iterplay.errors import HistoryError
@@ -163,4 +164,5 @@ def page() -> None:
     show(compare_runs(a, b, wrapper))
 
 
+through_app_navigation()
 page()

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import streamlit as st
 
+from components.navigation import through_app_navigation
 from components.replay_panel import open_run_file
 from iterplay.gallery import Example, examples
 
@@ -27,6 +28,7 @@ class GalleryKey(StrEnum):
     EXAMPLE = "gallery-example-"  # + the example's slug: the example's container
 
 
+through_app_navigation()
 st.title("Gallery")
 st.markdown(
     "Worked examples, each with a run **recorded from a real model**. **Open** one: its schema "

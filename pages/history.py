@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from components.inert_text import inert
+from components.navigation import through_app_navigation
 from components.playground_state import Kept
 from components.run_history import open_history, opened_run, run_label
 from iterplay.errors import HistoryError
@@ -137,4 +138,5 @@ def page() -> None:
         run_actions(history, runs)
 
 
+through_app_navigation()
 page()

@@ -10,6 +10,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from components import stream_anatomy
+from components.navigation import through_app_navigation
 from components.replay_panel import current_run_file
 from iterplay.wrapper import build_wrapper
 
@@ -51,6 +52,7 @@ class User(BaseModel):
 
 EXAMPLE_WRAPPER = build_wrapper([User])
 
+through_app_navigation()
 st.title("📖 How it works")
 st.markdown(
     """

@@ -20,6 +20,7 @@ from components.code_export_panel import code_export_panel
 from components.downloads_panel import downloads_panel
 from components.inert_text import inert
 from components.lanes_panel import current_lanes, lanes_panel, replace_lanes
+from components.navigation import through_app_navigation
 from components.playground_state import (
     Input,
     Kept,
@@ -607,4 +608,5 @@ def offer_cards_as_expected(picker_slot) -> None:
         expected_picker(entities, state[Input.SOURCE_TEXT], run_key=str(id(log)))
 
 
+through_app_navigation()
 page()
