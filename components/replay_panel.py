@@ -149,7 +149,7 @@ def start_replay(
     run_file = replay.run_file
     schema = SchemaText(inputs.schema, inputs.schema_kind)  # type: ignore[arg-type]
     edited = (schema, inputs.targets) != (run_file.schema, run_file.target)
-    log = RunLog(inputs=inputs)
+    log = RunLog(inputs=inputs, replay_speed=replay.speed)
     run = SessionRun.start(
         replay_source(run_file, wrapper, replay.speed),
         log,

@@ -31,6 +31,8 @@ class RunLog:
     ``started`` is when the user asked for the run (``time.monotonic()``); ``ended`` is set by
     the run's last event or by ``interrupt``, so ``elapsed`` is the real time the run took,
     whatever it spent before the provider answered (starting the model, retries) or after.
+    A replay (``replay_speed``) keeps the recorded run's clock instead, the one its events and
+    cards carry: at 4x its elapsed time runs four times as fast and ends at the recorded total.
     """
 
     started: float = field(default_factory=time.monotonic)
@@ -49,6 +51,8 @@ class RunLog:
     retries: list[Retrying] = field(default_factory=list)
     # The inputs that produced the run, so its results can say when those on screen differ.
     inputs: RunInputs | None = None
+    # A replay's pace (``iterplay.replay``: 1 as recorded, 4 four times as fast, 0 at once).
+    replay_speed: float | None = None
 
     def add(self, event: Event) -> None:
         match event:
@@ -95,8 +99,14 @@ class RunLog:
 
     @property
     def elapsed(self) -> float:
-        """Seconds from the request for the run to its end, or to now while it goes on."""
-        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+        """Seconds from the request for the run to its end, or to now while it goes on; for a
+        replay, on the recorded run's clock (never before the last event it showed)."""
+        wall = (self.ended if self.ended is not None else time.monotonic()) - self.started
+        if self.replay_speed is None:
+            return wall
+        if self.end_stats is not None:
+            return self.end_stats.total_time
+        return max(self.last_t, wall * self.replay_speed)
 
     @property
     def waiting_to_retry(self) -> Retrying | None:

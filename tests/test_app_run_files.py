@@ -7,6 +7,7 @@ environment names none, and the embedded model is never started).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import zlib
 
@@ -299,3 +300,23 @@ def test_a_run_too_big_for_a_link_offers_its_run_file_instead(remote_env, limite
     assert warning.startswith("This run is too big to share in a link (")
     assert warning.endswith("the limit is 100); share its run file instead.")
     assert [button.key for button in app.get("download_button")][-1] == "share_run_file"
+
+
+@pytest.mark.parametrize("speed", [0, 4])
+def test_a_replay_shows_the_recorded_runs_times_at_any_speed(
+    no_provider_env, scripted_server, speed
+):
+    """The cards carry the recorded times; the stats line keeps the same clock: a 2.5 s run
+    replayed at once or at 4x says it took 2.5 s, not the fraction the replay took."""
+    recorded = recorded_run_file(scripted_server, Reply.from_text(TWO_USERS, channel="tool_call"))
+    later = tuple(dataclasses.replace(chunk, t=chunk.t + 2.0) for chunk in recorded.chunks)
+    end = dataclasses.replace(
+        recorded.end, stats=dataclasses.replace(recorded.end.stats, total_time=2.5)
+    )
+    app = opened_in_playground(dataclasses.replace(recorded, chunks=later, end=end), speed)
+    app.run()  # the output follows the replay to its end
+    assert not app.exception
+    assert app.session_state["active_run"].finished
+    stats = next(m.value for m in app.markdown if "elapsed" in m.value)
+    assert "elapsed 2.50 s" in stats
+    assert f"first token {later[0].t:.2f} s" in stats

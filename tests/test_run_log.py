@@ -71,3 +71,13 @@ def test_a_failure_without_stats_ends_the_run_without_a_rate():
 
     assert log.finished and log.end_stats is None and log.tokens_per_second() is None
     assert "completion tokens" not in stats_line(log)
+
+
+def test_a_replay_at_four_times_keeps_the_recorded_runs_clock_while_it_goes():
+    log = RunLog(started=time.monotonic() - 0.5, replay_speed=4.0)
+    assert 2.0 <= log.elapsed < 60  # half a second of a 4x replay is 2 s of the recording
+    log.add(Token("{", 3.0))  # a chunk recorded at 3 s, shown a moment early
+    assert log.elapsed >= 3.0
+    instant = RunLog(replay_speed=0.0)
+    instant.add(Token("{", 1.25))
+    assert shown_elapsed(instant) == 1.25
