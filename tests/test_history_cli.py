@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -140,3 +142,46 @@ def test_an_extract_waiting_on_its_model_keeps_no_other_writer_out(
     shown = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
     assert [e["data"]["name"] for e in shown["entities_found"]] == ["Jason", "John"]
     assert shown["outcome"] == "complete"
+
+
+def test_an_extract_killed_mid_stream_is_kept_as_incomplete_with_what_arrived(
+    scripted_server, env, schema
+):
+    """Issue 10: a run whose process is killed (no handler runs, nothing is flushed at exit)
+    stays in the history as incomplete, with the entities that had arrived."""
+    text = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
+    first_end = text.index("}") + 1
+    scripted_server.script(
+        "killed",
+        Reply(
+            pieces=(Piece(text[:first_end]), Piece(text[first_end:], after="never-opened")),
+            channel="tool_call",
+        ),
+    )
+    process = subprocess.Popen(
+        [*ITERPLAY, "extract", "--schema", str(schema), "--text", "-", "--base-url",
+         scripted_server.url, "--api-key", KEY, "--model", "killed"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        process.stdin.write("Jason is 10 and John is 30.")
+        process.stdin.close()
+        assert json.loads(process.stdout.readline())["data"] == {"name": "Jason", "age": 10}
+        deadline = time.monotonic() + 30
+        while not stored_entities(env) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the entity is written while the stream goes on
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    shown = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
+    assert shown["outcome"] == "incomplete"
+    assert [e["data"]["name"] for e in shown["entities_found"]] == ["Jason"]
+    assert KEY not in json.dumps(shown)
+
+
+def stored_entities(env) -> list[str]:
+    shown = iterplay(env, "history", "show", "1", "--json")
+    if shown.returncode != 0:
+        return []
+    return [e["data"]["name"] for e in json.loads(shown.stdout)["entities_found"]]
