@@ -135,6 +135,12 @@ class AppProcess:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL to the app's process group: no handler runs, nothing is flushed at exit."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+
     def __enter__(self) -> AppProcess:
         return self.start()
 

@@ -8,10 +8,12 @@ chromium. It starts its own app processes, so it never shares a history with oth
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
 
+from iterplay.history import History
 from iterplay.share import SharedState
 from iterplay.testing import Piece, Reply
 from tests.browser.conftest import VIEWPORT, scripted_provider_env
@@ -99,3 +101,29 @@ def test_two_models_side_by_side_are_found_again_in_the_history_after_a_restart(
             context.close()
     for process in (first, second):
         assert "Traceback" not in process.log_text()
+
+
+def test_a_run_of_an_app_killed_mid_stream_is_kept_as_incomplete_with_what_arrived(
+    browser, provider_server, artifacts_dir, tmp_path, request
+):
+    """Issue 10: the process killed while a run streams (no handler runs): the history keeps
+    the run as incomplete, with the card that had arrived."""
+    model, gate = f"{request.node.name}-model", f"{request.node.name}-never-opened"
+    provider_server.script(model, held_after_first(LANE_0, gate))
+    db = tmp_path / "history.db"
+    env = scripted_provider_env(provider_server, tmp_path / "logs") | {"ITERPLAY_DB": str(db)}
+    state = SharedState(schema=USER, text=TEXT, model=model, mode="tools")
+    with AppProcess(env, artifacts_dir / "killed-app.log") as app:
+        context = browser.new_context(viewport=VIEWPORT)
+        try:
+            playground = Playground(context.new_page()).open(share_link(app.url, state))
+            playground.extract_button.click()
+            expect(playground.entity_card(0)).to_contain_text("Ann")
+            app.kill()
+        finally:
+            context.close()
+    with History(db) as history:
+        [summary] = history.list_runs()
+        run = history.run(summary.id)
+    assert (summary.model, summary.outcome, summary.entities) == (model, "incomplete", 1)
+    assert "Ann" in json.dumps(run["events"]) and "Bob" not in json.dumps(run["events"])
