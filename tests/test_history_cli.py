@@ -105,29 +105,36 @@ def test_the_table_has_one_line_per_run(scripted_server, env, schema):
     assert "table-model" in lines[1] and lines[1].rstrip().endswith("complete")
 
 
-def test_an_extract_waiting_on_its_model_keeps_no_other_writer_out(
-    scripted_server, env, schema, tmp_path
-):
-    """SQLite lets one writer in at a time: a run whose model pauses mid-stream must not hold
-    the history's write lock meanwhile, or the app's sessions would lose their runs."""
-    text = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
-    first_end = text.index("}") + 1
-    scripted_server.script(
-        "pausing",
-        Reply(
-            pieces=(Piece(text[:first_end]), Piece(text[first_end:], after="pausing-gate")),
-            channel="tool_call",
-        ),
-    )
+TWO_PEOPLE = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
+
+
+def extract_paused_after_jason(scripted_server, env, schema, model: str, gate: str):
+    """``iterplay extract`` running, its model paused after the first element until ``gate``
+    opens; returned once that element (Jason) is printed."""
+    first_end = TWO_PEOPLE.index("}") + 1
+    pieces = (Piece(TWO_PEOPLE[:first_end]), Piece(TWO_PEOPLE[first_end:], after=gate))
+    scripted_server.script(model, Reply(pieces=pieces, channel="tool_call"))
     process = subprocess.Popen(
         [*ITERPLAY, "extract", "--schema", str(schema), "--text", "-", "--base-url",
-         scripted_server.url, "--api-key", KEY, "--model", "pausing"],
+         scripted_server.url, "--api-key", KEY, "--model", model],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:
         process.stdin.write("Jason is 10 and John is 30.")
         process.stdin.close()
         assert json.loads(process.stdout.readline())["data"] == {"name": "Jason", "age": 10}
+    except BaseException:
+        process.kill()
+        process.wait(timeout=30)
+        raise
+    return process
+
+
+def test_an_extract_waiting_on_its_model_keeps_no_other_writer_out(scripted_server, env, schema):
+    """SQLite lets one writer in at a time: a run whose model pauses mid-stream must not hold
+    the history's write lock meanwhile, or the app's sessions would lose their runs."""
+    process = extract_paused_after_jason(scripted_server, env, schema, "pausing", "pausing-gate")
+    try:
         # The model is now paused after its first element; another writer gets in at once.
         other = sqlite3.connect(env["ITERPLAY_DB"], timeout=2.0)
         try:
@@ -149,24 +156,8 @@ def test_an_extract_killed_mid_stream_is_kept_as_incomplete_with_what_arrived(
 ):
     """Issue 10: a run whose process is killed (no handler runs, nothing is flushed at exit)
     stays in the history as incomplete, with the entities that had arrived."""
-    text = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 30}]}'
-    first_end = text.index("}") + 1
-    scripted_server.script(
-        "killed",
-        Reply(
-            pieces=(Piece(text[:first_end]), Piece(text[first_end:], after="never-opened")),
-            channel="tool_call",
-        ),
-    )
-    process = subprocess.Popen(
-        [*ITERPLAY, "extract", "--schema", str(schema), "--text", "-", "--base-url",
-         scripted_server.url, "--api-key", KEY, "--model", "killed"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+    process = extract_paused_after_jason(scripted_server, env, schema, "killed", "never-opened")
     try:
-        process.stdin.write("Jason is 10 and John is 30.")
-        process.stdin.close()
-        assert json.loads(process.stdout.readline())["data"] == {"name": "Jason", "age": 10}
         deadline = time.monotonic() + 30
         while not stored_entities(env) and time.monotonic() < deadline:
             time.sleep(0.05)  # the entity is written while the stream goes on
