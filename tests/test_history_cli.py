@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from iterplay.testing import Piece, Reply
+from iterplay.testing import Reply
 from tests.test_cli import ITERPLAY, clean_env
 
 USER_PY = "from pydantic import BaseModel\n\nclass User(BaseModel):\n    name: str\n    age: int\n"
@@ -111,9 +111,8 @@ TWO_PEOPLE = '{"tasks": [{"name": "Jason", "age": 10}, {"name": "John", "age": 3
 def extract_paused_after_jason(scripted_server, env, schema, model: str, gate: str):
     """``iterplay extract`` running, its model paused after the first element until ``gate``
     opens; returned once that element (Jason) is printed."""
-    first_end = TWO_PEOPLE.index("}") + 1
-    pieces = (Piece(TWO_PEOPLE[:first_end]), Piece(TWO_PEOPLE[first_end:], after=gate))
-    scripted_server.script(model, Reply(pieces=pieces, channel="tool_call"))
+    reply = Reply.held_after_first_element(TWO_PEOPLE, gate, channel="tool_call")
+    scripted_server.script(model, reply)
     process = subprocess.Popen(
         [*ITERPLAY, "extract", "--schema", str(schema), "--text", "-", "--base-url",
          scripted_server.url, "--api-key", KEY, "--model", model],

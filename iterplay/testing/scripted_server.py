@@ -92,6 +92,13 @@ class Reply:
         """One piece per string, each after the same ``pause``."""
         return cls(pieces=tuple(Piece(text, pause) for text in pieces), **kwargs)
 
+    @classmethod
+    def held_after_first_element(cls, text: str, gate: str, **kwargs: Any) -> Reply:
+        """``text`` up to its first element's closing brace at once, the rest only once the
+        test opens ``gate`` (if ever): a run held mid-stream with one element out."""
+        first_end = text.index("}") + 1
+        return cls(pieces=(Piece(text[:first_end]), Piece(text[first_end:], after=gate)), **kwargs)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``raw_body`` bytes survive as text via surrogate escapes."""
         data = asdict(self)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from iterplay.share import SharedState
-from iterplay.testing import Piece, Reply
+from iterplay.testing import Reply
 from tests.browser.playground_page import USER, share_link
 from tests.ports import open_connections
 
@@ -27,12 +27,7 @@ def tasks_json(elements: Sequence[dict]) -> str:
 
 def first_then_gate(gate: str, elements: Sequence[dict] = (PEOPLE[0], PEOPLE[1])) -> Reply:
     """The first element at once; the rest only once the test opens ``gate`` (if ever)."""
-    text = tasks_json(elements)
-    first_end = text.index("}") + 1
-    return Reply(
-        pieces=(Piece(text[:first_end]), Piece(text[first_end:], after=gate)),
-        channel="tool_call",
-    )
+    return Reply.held_after_first_element(tasks_json(elements), gate, channel="tool_call")
 
 
 def test_share_link_prefills_text_schema_and_mode_and_extract_uses_them(

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from iterplay.history import History
 from iterplay.share import SharedState
-from iterplay.testing import Piece, Reply
+from iterplay.testing import Reply
 from tests.browser.conftest import VIEWPORT, scripted_provider_env
 from tests.browser.harness import AppProcess
 from tests.browser.playground_page import USER, Playground, share_link
@@ -25,22 +25,15 @@ LANE_0 = '{"tasks": [{"name": "Ann", "age": 31}, {"name": "Bob", "age": 42}]}'
 LANE_1 = '{"tasks": [{"name": "Zed", "age": 99}, {"name": "Ann", "age": 31}]}'
 
 
-def held_after_first(text: str, gate: str) -> Reply:
-    """The first element at once, the rest once the test opens ``gate``."""
-    first_end = text.index("}") + 1
-    return Reply(
-        pieces=(Piece(text[:first_end]), Piece(text[first_end:], after=gate)),
-        channel="tool_call",
-    )
-
-
 def test_two_models_side_by_side_are_found_again_in_the_history_after_a_restart(
     browser, provider_server, artifacts_dir, tmp_path, request
 ):
     name = request.node.name
     models, gates = [f"{name}-a", f"{name}-b"], [f"{name}-gate-a", f"{name}-gate-b"]
     for model, text, gate in zip(models, (LANE_0, LANE_1), gates, strict=True):
-        provider_server.script(model, held_after_first(text, gate))
+        provider_server.script(
+            model, Reply.held_after_first_element(text, gate, channel="tool_call")
+        )
     env = scripted_provider_env(provider_server, tmp_path / "logs") | {
         "ITERPLAY_DB": str(tmp_path / "history.db")
     }
@@ -109,7 +102,7 @@ def test_a_run_of_an_app_killed_mid_stream_is_kept_as_incomplete_with_what_arriv
     """Issue 10: the process killed while a run streams (no handler runs): the history keeps
     the run as incomplete, with the card that had arrived."""
     model, gate = f"{request.node.name}-model", f"{request.node.name}-never-opened"
-    provider_server.script(model, held_after_first(LANE_0, gate))
+    provider_server.script(model, Reply.held_after_first_element(LANE_0, gate, channel="tool_call"))
     db = tmp_path / "history.db"
     env = scripted_provider_env(provider_server, tmp_path / "logs") | {"ITERPLAY_DB": str(db)}
     state = SharedState(schema=USER, text=TEXT, model=model, mode="tools")
