@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+from streamlit import config
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -28,7 +29,7 @@ def wait_until_page_sent(timeout_seconds: float) -> bool:
     elsewhere): the caller then assumes the page may not have arrived. Without a server
     (``AppTest``) messages are handed over as they are written: True.
     """
-    if not Runtime.exists() or type(Runtime.instance()) is not Runtime:
+    if not Runtime.exists() or config.get_option("global.appTest"):
         return True  # AppTest's stand-in runtime: no server, no queue
     context = get_script_run_ctx()
     sessions = getattr(Runtime.instance(), "_session_mgr", None)

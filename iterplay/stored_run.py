@@ -188,7 +188,7 @@ class StoredRun:
         being its schema loaded: its events recorded again as a live run records them. The
         history keeps the inputs, not the request body, so the body is built again from them
         with the quirks its provider gets (what opening the file reads the text and prompt
-        from); None if they no longer make a request here."""
+        from), or left out if they no longer make a request here."""
         header = RunHeader(
             recorded_at=self.started_at,
             schema=SchemaText(self.schema_text, self.schema_kind),  # type: ignore[arg-type]
