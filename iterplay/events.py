@@ -37,8 +37,11 @@ def entity_data(value: Any) -> Any:
         return pydantic_core.to_jsonable_python(dumped, bytes_mode="base64")
 
 
-Seconds = Annotated[float, PlainSerializer(lambda t: round(t, 4))]
-"""A time in an event's JSON: 0.1 ms is finer than any network or model can tell apart."""
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(lambda t: round(t, 4))]
+"""A time in an event's JSON: 0.1 ms is finer than any network or model can tell apart. Read
+back (a run file, a link, the history) it is a finite time from the request on, or refused."""
+
+Duration = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 Span = tuple[int, int]
 """``(start, end)`` character offsets into the run's raw text: ``raw_text[start:end]``."""
@@ -48,8 +51,8 @@ Span = tuple[int, int]
 class Stats:
     """What a run measured; every field is filled as far as the run got."""
 
-    time_to_first_token: float | None = None
-    total_time: float = 0.0
+    time_to_first_token: Duration | None = None
+    total_time: Duration = 0.0
     chunks: int = 0
     characters: int = 0
     entities: int = 0
@@ -126,7 +129,7 @@ class Retrying:
 
     type: Literal["retrying"] = field(default="retrying", init=False, repr=False)
     attempt: int
-    wait_seconds: float
+    wait_seconds: Duration
     reason: str
     t: Seconds
 

@@ -480,6 +480,22 @@ def test_a_run_file_from_a_later_version_is_refused(record, tmp_path):
     )
 
 
+def _finished(total_time: float) -> dict:
+    stats = {"time_to_first_token": 0.1, "total_time": total_time}
+    return {
+        "type": "done",
+        "finish_reason": "stop",
+        "complete": True,
+        "ending": "complete",
+        "message": "",
+        "stats": stats,
+    }
+
+
+def _entity(t: float) -> dict:
+    return {"type": "entity", "index": 0, "data": {"name": "Jason"}, "span": [0, 2], "t": t}
+
+
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
@@ -487,10 +503,27 @@ def test_a_run_file_from_a_later_version_is_refused(record, tmp_path):
         ({"chunks": [{"text": "{", "t": -1}]}, "is damaged (chunks.0.t: Input should be greater"),
         ({"events": [{"type": "teleport"}]}, "is damaged (events.0: Input tag 'teleport'"),
         ({"end": {"type": "done"}}, "is damaged (end.done.finish_reason: Field required)"),
+        (
+            {"end": _finished(total_time=-2.5)},
+            "is damaged (end.done.stats.total_time: Input should be greater than or equal to 0)",
+        ),
+        (
+            {"events": [_entity(t=float("nan"))]},
+            "is damaged (events.0.entity.t: Input should be a finite number)",
+        ),
         ({"version": "one"}, "is damaged: its version is not a whole number from 1 up."),
         ({"format": "something-else"}, 'is not an iterplay run file (it has no "format"'),
     ],
-    ids=["chunk text", "negative time", "unknown event", "end", "version", "format"],
+    ids=[
+        "chunk text",
+        "negative time",
+        "unknown event",
+        "end",
+        "negative total",
+        "time not a number",
+        "version",
+        "format",
+    ],
 )
 def test_a_damaged_run_file_is_refused_in_one_sentence(record, tmp_path, damage, says):
     damaged = _edited(record(THREE_ENTITIES), tmp_path, **damage)
