@@ -170,7 +170,7 @@ class RunInputs:
             target=[target.__name__ for target in request.wrapper.targets],
             source_text=request.text,
             system_prompt=request.system_prompt,
-            base_url=provider.redact(provider.base_url),
+            base_url=provider.redact(safe_url(provider.base_url)),
             model=request.model,
             mode=request.mode,
             parameters={

@@ -67,14 +67,21 @@ class ProviderConfig:
 
 
 def safe_url(url: str) -> str:
-    """The URL without user:password, so it can be shown and shared."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    """The URL without user:password, so it can be shown, shared and stored. Never raises: a
+    URL Python cannot parse loses everything between ``//`` and its last ``@`` instead."""
+    try:
+        parts = urlsplit(url)
+        if parts.username is None and parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return _USERINFO.sub("//", url, count=1)
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+_USERINFO = re.compile(r"//[^/?#]*@")
 
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"

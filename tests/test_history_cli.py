@@ -175,3 +175,20 @@ def stored_entities(env) -> list[str]:
     if shown.returncode != 0:
         return []
     return [e["data"]["name"] for e in json.loads(shown.stdout)["entities_found"]]
+
+
+def test_a_base_url_with_credentials_is_recorded_without_them(scripted_server, env, schema):
+    """A password shaped like a key once made the masked URL unparseable (a traceback)."""
+    scripted_server.script(
+        "creds", Reply.from_text('{"tasks": [{"name": "Jason", "age": 10}]}', channel="tool_call")
+    )
+    with_credentials = scripted_server.url.replace("://", "://someone:sk-url-password-77@", 1)
+    done = iterplay(
+        env, "extract", "--schema", str(schema), "--text", "-", "--base-url", with_credentials,
+        "--api-key", KEY, "--model", "creds", stdin="Jason is 10.",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["type"] == "done"
+    run = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
+    assert run["base_url"] == scripted_server.url
+    assert run["entities_found"][0]["data"] == {"name": "Jason", "age": 10}

@@ -10,6 +10,7 @@ from iterplay.provider import (
     api_key_for,
     check_base_url,
     configured_endpoint,
+    safe_url,
     same_endpoint,
 )
 
@@ -87,3 +88,16 @@ def test_with_nothing_configured_the_embedded_model_is_meant():
 def test_a_base_url_that_is_not_http_is_one_sentence(url):
     with pytest.raises(InputError, match=r"^The base URL must be an http:// or https:// URL"):
         check_base_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://someone:secret@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1"),
+        ("https://api.example.com/v1", "https://api.example.com/v1"),
+        # Masked by ``redact`` first, the password reads as a bracketed host Python refuses.
+        ("http://someone:[key hidden]@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1"),
+    ],
+)
+def test_a_url_is_shown_without_its_credentials_however_it_parses(url, shown):
+    assert safe_url(url) == shown
