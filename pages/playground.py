@@ -561,11 +561,13 @@ def page() -> None:
                 code_export_panel(schema.schema, request, choice)
         if not blocked and not state[Input.SOURCE_TEXT].strip():
             blocked = "Paste some text."
-        shared = shared_state(schema, choice)
-        share_box(shared)
-        run_files_panel()
+        share_slot = st.container()  # filled last: the link carries the cases and lanes
+        run_files_panel()  # as this run leaves them, not as the last one did
         case = cases_panel(schema.wrapper, state[Input.SOURCE_TEXT])
         lanes = lanes_panel(choice.embedded)
+        shared = shared_state(schema, choice)
+        with share_slot:
+            share_box(shared)
     toolbar = run_toolbar(toolbar_slot, blocked, schema.error_line, on_extract=extract_pressed)
     note_inputs_sent()
     note_interruption(toolbar.stop)

@@ -98,3 +98,16 @@ def test_a_share_link_with_lanes_restores_them_and_the_address_bar_keeps_them(tw
     assert app.text_input(key="lane-setting-1-model").value == "other-users"
     assert app.selectbox(key="lane-setting-1-mode").value == "json"
     assert decode_state(app.query_params["s"]).lanes == lanes
+
+
+def test_a_lane_edited_is_in_the_address_bar_and_the_share_box_at_once(two_models):
+    # Extract reruns only the output: a page run that drew the link before the lanes took
+    # the edit would leave it in neither until some later edit (a reload lost the lane).
+    from iterplay.share import decode_state
+
+    app = add_lane(open_page(), "other-users")
+    app.number_input(key="lane-setting-1-temperature").set_value(0.7).run()
+    token = app.query_params["s"]
+    [lane] = decode_state(token).lanes
+    assert (lane["model"], lane["temperature"]) == ("other-users", 0.7)
+    assert any(token in block.value for block in app.code)
