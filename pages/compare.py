@@ -55,6 +55,8 @@ def pick_runs(runs: list[RunSummary]) -> tuple[int, int] | None:
     if a_id is None:
         return None
     race = by_id[a_id].race_id
+    if race is None:  # else a box ticked for a lane stays ticked, disabled, hiding every lane
+        state[CompareKey.SAME_RACE] = False
     same_race = second.checkbox(
         "Only lanes of run A's race",
         key=CompareKey.SAME_RACE,

@@ -93,6 +93,11 @@ def test_the_lanes_of_one_race_can_be_picked_alone(history_file):
     app.checkbox(key="compare_same_race").check().run()
     (only,) = app.selectbox(key="compare_b").options
     assert only.startswith(f"#{lane_0} ") and "lane 0" in only
+    # Run A changed to a run of no race: the box is cleared, and every other run is offered.
+    app.selectbox(key="compare_a").set_value(other).run()
+    assert not app.checkbox(key="compare_same_race").value
+    offered = app.selectbox(key="compare_b").options
+    assert [option.split(" ")[0] for option in offered] == [f"#{lane_1}", f"#{lane_0}"]
 
 
 def test_run_values_are_shown_as_text(history_file):
