@@ -115,7 +115,7 @@ def compare_runs(a: StoredRun, b: StoredRun, wrapper: Wrapper | None = None) -> 
         field_names=(*comparer.field_names, *extra),
         schema_diff=unified_diff(_schema_text(b), _schema_text(a), f"run {b.id}", f"run {a.id}"),
         prompt_diff=unified_diff(
-            b.system_prompt or "", a.system_prompt or "", f"run {b.id}", f"run {a.id}"
+            b.sent_system_prompt, a.sent_system_prompt, f"run {b.id}", f"run {a.id}"
         ),
     )
 

@@ -68,6 +68,12 @@ class StoredRun:
     race_id: str | None = None
     lane: int | None = None
 
+    @property
+    def sent_system_prompt(self) -> str:
+        """The system prompt the request carried: the CLI records none when none was given,
+        and then sent the default one, as the app does."""
+        return self.system_prompt or DEFAULT_SYSTEM_PROMPT
+
     @classmethod
     def from_history(cls, run: dict[str, Any]) -> StoredRun:
         """From ``History.run``'s data."""
@@ -154,7 +160,7 @@ class StoredRun:
             schema_kind=self.schema_kind,
             targets=self.target,
             text=self.source_text,
-            system_prompt=self.system_prompt or DEFAULT_SYSTEM_PROMPT,
+            system_prompt=self.sent_system_prompt,
             provider="embedded" if self.embedded else self.base_url,
             model=self.model,
             mode=self.mode,

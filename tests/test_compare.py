@@ -6,6 +6,7 @@ from pathlib import Path
 
 from iterplay.compare import Change, compare_runs, unified_diff
 from iterplay.history import History
+from iterplay.request import DEFAULT_SYSTEM_PROMPT
 from iterplay.stored_run import StoredRun
 from tests.recorded_runs import USER, WRAPPER, record
 
@@ -94,6 +95,14 @@ def test_schema_and_prompt_differences_are_a_unified_diff_from_b_to_a(tmp_path):
     assert "-    age: int" in schema_lines and "+    age: float" in schema_lines
     assert "-Extract users." in comparison.prompt_diff.splitlines()
     assert "+Extract people." in comparison.prompt_diff.splitlines()
+
+
+def test_no_prompt_given_is_the_default_prompt_the_run_sent(tmp_path):
+    # The CLI records no prompt when none was given; the app records the default it shows.
+    cli = stored(tmp_path / "h.db", [JASON], system_prompt=None, origin="cli")
+    app = stored(tmp_path / "h.db", [JASON], system_prompt=DEFAULT_SYSTEM_PROMPT)
+    assert compare_runs(cli, app, WRAPPER).prompt_diff == ""
+    assert compare_runs(app, cli, WRAPPER).prompt_diff == ""
 
 
 def test_runs_with_the_same_inputs_have_no_diff(tmp_path):
