@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 EXIT_COMPLETE = 0
 EXIT_INCOMPLETE = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl+C ended
 INTERRUPTED = "the run was interrupted before it ended"
 HISTORY_WAIT_SECONDS = 15.0  # past SQLite's busy timeout: the writer has given up by then
 
@@ -288,32 +289,44 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve-model":
         return serve_model(args.port)
-    if args.command == "eval":
-        from iterplay.eval_command import run_eval
-
-        return run_eval(args, JsonLines(sys.stdout))
-    if args.command == "history":
-        from iterplay.history_command import run_history
-
-        return run_history(args, JsonLines(sys.stdout))
-    if args.command == "lint":
-        from iterplay.lint_command import run_lint
-
-        return run_lint(args, JsonLines(sys.stdout))
     try:
-        if args.command == "code":
-            from iterplay.code_command import run_code
-
-            return run_code(args, JsonLines(sys.stdout))
-        if args.command == "replay":
-            from iterplay.replay_command import run_replay
-
-            return run_replay(args, JsonLines(sys.stdout))
-        return extract(args, JsonLines(sys.stdout))
+        return _command(args, JsonLines(sys.stdout))
     except BrokenPipeError:
         # The reader left (``| head``): stop the run quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INCOMPLETE
+    except KeyboardInterrupt:
+        # Ctrl+C: an extract's recording and run file are closed on the way out (its
+        # ``finally``); the last line says what happened instead of a traceback.
+        message = "Interrupted (Ctrl+C) before it ended: the lines above are what arrived."
+        if args.command == "extract" and not args.no_history:
+            message += " The history keeps the run as incomplete."
+        JsonLines(sys.stdout).write(error_record(FailureKind.INTERRUPTED, message))
+        return EXIT_INTERRUPTED
+
+
+def _command(args: argparse.Namespace, output: JsonLines) -> int:
+    if args.command == "eval":
+        from iterplay.eval_command import run_eval
+
+        return run_eval(args, output)
+    if args.command == "history":
+        from iterplay.history_command import run_history
+
+        return run_history(args, output)
+    if args.command == "lint":
+        from iterplay.lint_command import run_lint
+
+        return run_lint(args, output)
+    if args.command == "code":
+        from iterplay.code_command import run_code
+
+        return run_code(args, output)
+    if args.command == "replay":
+        from iterplay.replay_command import run_replay
+
+        return run_replay(args, output)
+    return extract(args, output)
 
 
 def extract(args: argparse.Namespace, output: JsonLines) -> int:

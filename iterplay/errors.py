@@ -30,6 +30,7 @@ class FailureKind(StrEnum):
     LOCAL_MODEL = "local_model"
     CONFIG = "config"
     RUN_FILE = "run_file"
+    INTERRUPTED = "interrupted"
 
     @property
     def label(self) -> str:
@@ -53,6 +54,7 @@ _FAILURE_LABELS = {
     FailureKind.LOCAL_MODEL: "Embedded model unavailable",
     FailureKind.CONFIG: "Server misconfigured",
     FailureKind.RUN_FILE: "Run file error",
+    FailureKind.INTERRUPTED: "Interrupted",
 }
 
 

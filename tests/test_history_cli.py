@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from iterplay.cli import EXIT_INTERRUPTED
 from iterplay.testing import Reply
 from tests.test_cli import ITERPLAY, clean_env
 
@@ -168,6 +169,24 @@ def test_an_extract_killed_mid_stream_is_kept_as_incomplete_with_what_arrived(
     assert shown["outcome"] == "incomplete"
     assert [e["data"]["name"] for e in shown["entities_found"]] == ["Jason"]
     assert KEY not in json.dumps(shown)
+
+
+def test_ctrl_c_ends_an_extract_with_one_error_line_and_no_traceback(scripted_server, env, schema):
+    process = extract_paused_after_jason(scripted_server, env, schema, "stopped", "never-opens")
+    try:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        rest, errors = process.stdout.read(), process.stderr.read()
+    finally:
+        process.kill()
+    assert process.returncode == EXIT_INTERRUPTED
+    assert "Traceback" not in errors
+    (last,) = [json.loads(line) for line in rest.splitlines()]
+    assert (last["type"], last["kind"]) == ("error", "interrupted")
+    assert "Ctrl+C" in last["message"] and "history keeps the run as incomplete" in last["message"]
+    shown = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
+    assert shown["outcome"] == "incomplete"
+    assert [e["data"]["name"] for e in shown["entities_found"]] == ["Jason"]
 
 
 def stored_entities(env) -> list[str]:
