@@ -37,11 +37,15 @@ def entity_data(value: Any) -> Any:
         return pydantic_core.to_jsonable_python(dumped, bytes_mode="base64")
 
 
-Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(lambda t: round(t, 4))]
-"""A time in an event's JSON: 0.1 ms is finer than any network or model can tell apart. Read
-back (a run file, a link, the history) it is a finite time from the request on, or refused."""
+MAX_RECORDED_SECONDS = 7 * 24 * 3600.0
+"""The longest time a recording may hold: far beyond any run, and a wait every clock can take
+(a replay of a time near 1e10 s overflowed the platform's timeout)."""
 
-Duration = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Duration = Annotated[float, Field(ge=0, le=MAX_RECORDED_SECONDS, allow_inf_nan=False)]
+"""A time read back (a run file, a link, the history): from the request on, or refused."""
+
+Seconds = Annotated[Duration, PlainSerializer(lambda t: round(t, 4))]
+"""A time in an event's JSON: 0.1 ms is finer than any network or model can tell apart."""
 
 Span = tuple[int, int]
 """``(start, end)`` character offsets into the run's raw text: ``raw_text[start:end]``."""

@@ -16,7 +16,15 @@ from collections.abc import Callable, Iterator
 from typing import assert_never
 
 from iterplay.errors import InputError
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Retrying
+from iterplay.events import (
+    MAX_RECORDED_SECONDS,
+    Entity,
+    Event,
+    Failed,
+    Finished,
+    Invalid,
+    Retrying,
+)
 from iterplay.limits import limits
 from iterplay.run_file import Recording
 from iterplay.stream import Ending
@@ -48,8 +56,8 @@ class _Pace:
         if self.speed == 0:
             return
         delay = t / self.speed - (self.clock() - self.started)
-        if delay > 0:
-            self.wait(delay)
+        if delay > 0:  # bounded: a time from the history is not validated as a file's is
+            self.wait(min(delay, MAX_RECORDED_SECONDS))
 
 
 def replay(

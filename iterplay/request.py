@@ -247,8 +247,19 @@ def payload_inputs(payload: dict[str, Any]) -> PayloadInputs | None:
     return PayloadInputs(
         text=user,
         system_prompt=system,
-        temperature=float(temperature) if type(temperature) in (int, float) else None,
+        temperature=_temperature(temperature),
     )
+
+
+def _temperature(value: Any) -> float | None:
+    """A payload's temperature as a float; None for anything else (an integer too large for
+    a float, from a run file, included)."""
+    if type(value) not in (int, float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def build_payload(request: ExtractionRequest, provider: str = "openai") -> dict[str, Any]:

@@ -25,7 +25,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, assert_never
 from pydantic import Field, TypeAdapter, ValidationError
 
 from iterplay.errors import ProviderError, RunFileError
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
+from iterplay.events import (
+    Duration,
+    Entity,
+    Event,
+    Failed,
+    Finished,
+    Invalid,
+    Partial,
+    Retrying,
+    Token,
+)
 from iterplay.provider import ProviderConfig, safe_url
 from iterplay.request import ExtractionRequest, build_payload
 
@@ -36,7 +46,6 @@ RUN_FILE_FORMAT = "iterplay-run"
 RUN_FILE_VERSION = 1
 
 SchemaKind = Literal["pydantic", "json_schema"]
-Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 RecordedEvent = Annotated[Retrying | Entity | Invalid, Field(discriminator="type")]
 """The events a recording keeps besides its chunks (the tokens) and its end; partials are
 derived from the chunks again on replay."""
@@ -48,7 +57,7 @@ class Chunk:
     """A piece of the model's JSON text, ``t`` seconds after the request was sent."""
 
     text: str
-    t: Seconds
+    t: Duration
 
 
 @dataclass(frozen=True)
@@ -275,6 +284,11 @@ def parse_run_file(text: str, name: str) -> RunFile:
         raise RunFileError(
             f"{name} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}), so "
             "it is not a run file."
+        ) from None
+    except (RecursionError, ValueError):  # nested past Python's stack, a 5,000-digit number
+        raise RunFileError(
+            f"{name} is JSON that Python cannot read (nested too deep or a number too long), "
+            "so it is not a run file."
         ) from None
     return run_file_from_data(data, name)
 

@@ -20,7 +20,7 @@ import pytest
 from pydantic import BaseModel
 
 from iterplay.errors import FailureKind
-from iterplay.events import Entity, Finished, Invalid, Retrying, Stats, Token
+from iterplay.events import MAX_RECORDED_SECONDS, Entity, Finished, Invalid, Retrying, Stats, Token
 from iterplay.replay import replay
 from iterplay.run_file import RUN_FILE_VERSION, Chunk, Recording
 from iterplay.schema import load_schema
@@ -511,6 +511,14 @@ def _entity(t: float) -> dict:
             {"events": [_entity(t=float("nan"))]},
             "is damaged (events.0.entity.t: Input should be a finite number)",
         ),
+        (
+            {"chunks": [{"text": "{", "t": 1e10}]},
+            "is damaged (chunks.0.t: Input should be less than or equal to 604800",
+        ),
+        (
+            {"end": _finished(total_time=1e10)},
+            "is damaged (end.done.stats.total_time: Input should be less than or equal to",
+        ),
         ({"version": "one"}, "is damaged: its version is not a whole number from 1 up."),
         ({"format": "something-else"}, 'is not an iterplay run file (it has no "format"'),
     ],
@@ -521,6 +529,8 @@ def _entity(t: float) -> dict:
         "end",
         "negative total",
         "time not a number",
+        "time past a week",
+        "total past a week",
         "version",
         "format",
     ],
@@ -532,6 +542,22 @@ def test_a_damaged_run_file_is_refused_in_one_sentence(record, tmp_path, damage,
 
     assert (error["kind"], error["message"].split(str(damaged))[0]) == ("run_file", "")
     assert says in error["message"]
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000, '{"format": "iterplay-run", "version": 1' + "0" * 5000 + "}"]
+)
+def test_json_python_cannot_read_is_refused_in_one_sentence(tmp_path, text):
+    unreadable = tmp_path / "unreadable.json"
+    unreadable.write_text(text, encoding="utf-8")
+
+    error = refused(unreadable)
+
+    assert error["kind"] == "run_file"
+    assert error["message"] == (
+        f"{unreadable} is JSON that Python cannot read (nested too deep or a number too long), "
+        "so it is not a run file."
+    )
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path):
@@ -690,3 +716,13 @@ def test_replayed_entities_carry_the_time_of_the_chunk_that_completed_them():
         (Entity, 0.75, (1, 1 + len(JASON))),
         (Invalid, 0.75, (3 + len(JASON), 3 + len(JASON) + len(BOB_TOO_OLD))),
     ]
+
+
+def test_a_wait_is_never_longer_than_any_recording_may_be():
+    # A history row's times are not validated as a file's are: 1e10 s overflowed the wait.
+    clock = FakeClock()
+    recording = recording_of(("[" + JASON, 1e12))
+
+    list(replay(recording, build_wrapper([User]), wait=clock.wait, clock=lambda: clock.now))
+
+    assert max(clock.waits) == MAX_RECORDED_SECONDS

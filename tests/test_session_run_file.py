@@ -227,6 +227,12 @@ def test_the_text_and_prompt_are_read_back_from_the_request_in_every_mode(mode, 
     assert inputs.temperature == 1.0
 
 
+def test_a_temperature_no_float_can_hold_is_left_out_not_a_crash():
+    payload = build_payload(ExtractionRequest(WRAPPER, "Jason is 10.", "m", temperature=1))
+    inputs = payload_inputs({**payload, "temperature": 10**400})  # JSON holds any integer
+    assert inputs is not None and inputs.temperature is None
+
+
 def test_opening_a_run_file_restores_its_inputs():
     shared = shared_state_of(_run_file(()))
     assert (shared.schema, shared.schema_kind, shared.target) == (USER_PY, "pydantic", ["User"])
