@@ -8,9 +8,10 @@
 - **CSV**: one row per valid entity. Nested objects become dotted columns (``address.city``),
   lists one cell holding their JSON; the columns are those of every row, in the order they are
   first seen (a union's models each bring theirs; a row without a field leaves its cell empty,
-  as it does for ``null``). Invalid elements are left out. A text cell that a spreadsheet would
-  read as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first) starts with an
-  apostrophe, so opening the file never runs what a model wrote.
+  as it does for ``null``). Invalid elements are left out. A text cell or column name that a
+  spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first)
+  starts with an apostrophe, so opening the file never runs what a model (or a schema's alias)
+  wrote.
 """
 
 from __future__ import annotations
@@ -74,9 +75,9 @@ def entities_csv(elements: Elements) -> str:
         return ""
     columns = list(dict.fromkeys(column for row in rows for column in row))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({column: _cell(value) for column, value in row.items()} for row in rows)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_cell(column) for column in columns)  # a key the model wrote, too
+    writer.writerows([_cell(row.get(column)) for column in columns] for row in rows)
     return out.getvalue()
 
 

@@ -106,6 +106,13 @@ def test_a_text_cell_a_spreadsheet_would_run_as_a_formula_is_kept_as_text():
     assert rows[1] == ["'=HYPERLINK(1)", "'@x", "-5"]
 
 
+def test_a_column_name_a_spreadsheet_would_run_as_a_formula_is_kept_as_text():
+    # Keys come from the model (extra="allow", a dict field) or the schema's aliases.
+    data = {'=HYPERLINK("http://x")': "open", "+1": {"@SUM(A1)": 2}, "name": "A"}
+    header = csv_rows(entities_csv([entity(0, data)]))[0]
+    assert header == ['\'=HYPERLINK("http://x")', "'+1.@SUM(A1)", "name"]
+
+
 def test_invalid_elements_are_left_out_of_csv_and_jsonl():
     elements = [entity(0, {"name": "A"}), invalid(1), entity(2, {"name": "C"})]
     assert csv_rows(entities_csv(elements)) == [["name"], ["A"], ["C"]]
