@@ -13,10 +13,11 @@ and rounding below are the CLI contract (DESIGN.md): an ``Entity``'s ``value`` i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 import pydantic_core
 from pydantic import BaseModel, Field, PlainSerializer, TypeAdapter, computed_field
+from typing_extensions import TypedDict  # pydantic reads only this TypedDict on Python 3.11
 
 from iterplay.errors import FailureKind
 
@@ -112,6 +113,14 @@ class Entity:
     t: Seconds
 
 
+class ElementError(TypedDict):
+    """One reason an element failed validation, as pydantic gives it (trimmed to these)."""
+
+    loc: list[str | int]
+    msg: str
+    type: NotRequired[str]
+
+
 @dataclass(frozen=True)
 class Invalid:
     """An element that completed but failed validation; the stream goes on after it."""
@@ -119,7 +128,7 @@ class Invalid:
     type: Literal["invalid"] = field(default="invalid", init=False, repr=False)
     index: int
     raw: str
-    errors: list[dict[str, Any]]
+    errors: list[ElementError]
     span: Span
     t: Seconds
 

@@ -23,10 +23,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from iterplay.errors import HistoryError
-from iterplay.events import Entity, Event, Failed, Finished, Invalid, Partial, Retrying, Token
+from iterplay.events import (
+    Duration,
+    Entity,
+    Event,
+    Failed,
+    Finished,
+    Invalid,
+    Partial,
+    Retrying,
+    Stats,
+    Token,
+)
 from iterplay.provider import safe_url
 from iterplay.records import event_from_record, event_record
 from iterplay.run_file import Chunk, Recording
@@ -302,10 +313,7 @@ class History:
                 FROM runs {clause} ORDER BY id DESC LIMIT ?""",
             (*values, limit),
         ).fetchall()
-        return [
-            RunSummary(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), *row[5:])
-            for row in rows
-        ]
+        return [RunSummary(*row[:4], _target_shown(row[4]), *row[5:]) for row in rows]
 
     def filter_choices(self) -> FilterChoices:
         def column(query: str) -> tuple[str, ...]:
@@ -359,9 +367,19 @@ class History:
         if row is None:
             raise HistoryError(f"there is no run {run_id} in {self.path}")
         record = dict(zip([column[0] for column in cursor.description], row, strict=True))
-        for key in ("target", "parameters", "stats"):
+        for key, shape in _JSON_COLUMNS.items():
+            try:
+                shape.validate_json(record[key] or "null")
+            except (ValidationError, TypeError):
+                raise self._unreadable(run_id, f"its {key}") from None
             record[key] = json.loads(record[key]) if record[key] else None
         return record
+
+    def _unreadable(self, run_id: int, part: str) -> HistoryError:
+        return HistoryError(
+            f"run {run_id} in {self.path} cannot be read ({part} is not what iterplay writes); "
+            "the history may have been written by another program"
+        )
 
     def _events(self, run_id: int) -> list[Event]:
         rows = self._connection.execute(
@@ -380,9 +398,17 @@ class History:
 
     def _chunks(self, run_id: int) -> list[Chunk]:
         rows = self._connection.execute(
-            "SELECT t, text FROM chunks WHERE run_id = ? ORDER BY seq", (run_id,)
+            "SELECT seq, t, text FROM chunks WHERE run_id = ? ORDER BY seq", (run_id,)
         )
-        return [Chunk(text, t) for t, text in rows]
+        chunks = []
+        for seq, t, text in rows:
+            try:
+                chunks.append(Chunk(text, _TIME.validate_python(t, strict=True)))
+            except ValidationError:
+                raise self._unreadable(run_id, f"chunk {seq}") from None
+            if not isinstance(text, str):
+                raise self._unreadable(run_id, f"chunk {seq}")
+        return chunks
 
     def delete(self, run_id: int) -> None:
         with self._connection:
@@ -578,3 +604,20 @@ def record_event(recorder: RunRecorder, event: Event) -> None:
             recorder.finish("failed", event.message, stats)
         case _:
             assert_never(event)
+
+
+_JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # what each JSON column of a run must hold
+    "target": TypeAdapter(list[str]),
+    "parameters": TypeAdapter(dict[str, Any] | None),
+    "stats": TypeAdapter(Stats | None),
+}
+_TIME: TypeAdapter[float] = TypeAdapter(Duration)
+
+
+def _target_shown(text: Any) -> tuple[str, ...]:
+    """A listed run's target names; none when another program wrote something else there
+    (the list goes on; opening that run says what is wrong)."""
+    try:
+        return tuple(_JSON_COLUMNS["target"].validate_json(text))
+    except (ValidationError, TypeError):
+        return ()

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from iterplay.errors import InputError, ProviderError
+from iterplay.errors import HistoryError, InputError, ProviderError
 from iterplay.events import Entity, Event, Failed, Finished, Token
 from iterplay.local_model import MODEL_ALIAS
 from iterplay.records import event_from_record
@@ -25,7 +25,7 @@ from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
 from iterplay.run_settings import quirks_for
 from iterplay.schema import load_schema, select_targets
-from iterplay.share import SharedState
+from iterplay.share import SharedState, shared_state_problem
 from iterplay.wrapper import Wrapper, build_wrapper
 
 NEVER_ENDED = "The run ended before its last event."  # why a stored run has no end, unsaid
@@ -137,9 +137,11 @@ class StoredRun:
         )
 
     def shared_state(self) -> SharedState:
-        """The run's inputs as a share link carries them: what opening it restores."""
+        """The run's inputs as a share link carries them: what opening it restores. The history
+        file may have been written by another program: its inputs pass a link's checks, or a
+        HistoryError says which fails."""
         temperature = self.parameters.get("temperature")
-        return SharedState(
+        shared = SharedState(
             schema=self.schema_text,
             schema_kind=self.schema_kind,
             target=list(self.target) or None,
@@ -151,6 +153,10 @@ class StoredRun:
             mode=self.mode,
             temperature=float(temperature) if isinstance(temperature, int | float) else None,
         )
+        problem = shared_state_problem(shared)
+        if problem is not None:
+            raise HistoryError(f"Run #{self.id} cannot be opened in the playground: {problem}.")
+        return shared
 
     def run_inputs(self) -> RunInputs:
         """The inputs as the playground compares them with those on screen."""

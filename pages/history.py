@@ -92,8 +92,12 @@ def run_actions(history: History, runs: list[RunSummary]) -> None:
         st.caption(f"{run.outcome}: {inert(run.message)}")
     open_column, delete_column = st.columns(2)
     if open_column.button("Open in playground", key=HistoryKey.OPEN, type="primary"):
-        state[Kept.OPENED_RUN] = opened_run(run)
-        st.switch_page("pages/playground.py")
+        try:
+            state[Kept.OPENED_RUN] = opened_run(run)
+        except HistoryError as error:  # a row another program wrote
+            st.warning(inert(error))
+        else:
+            st.switch_page("pages/playground.py")
     if delete_column.button("Delete…", key=HistoryKey.DELETE):
         state[HistoryKey.DELETE_PENDING] = run.id
     if state.get(HistoryKey.DELETE_PENDING) == run.id:

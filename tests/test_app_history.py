@@ -268,3 +268,16 @@ def test_an_unreadable_history_is_one_sentence(history_file):
     assert not app.exception
     assert "cannot be opened" in app.error[0].value
     assert history_file.read_bytes() == b"not a database" * 200
+
+
+def test_a_run_whose_inputs_a_link_would_refuse_is_not_opened_and_says_why(history_file):
+    # Written by another program: the playground's widgets would refuse the temperature.
+    run_id = record(history_file, [{"name": "Ann", "age": 31}], parameters={"temperature": 1e308})
+    app = history_page()
+    app.selectbox(key="history_run").set_value(run_id).run()
+    app.button(key="open_run").click().run()
+    assert not app.exception
+    (warning,) = app.warning
+    shown = warning.value.replace("\\", "").replace("\u2060", "")  # as text, not markdown
+    assert shown.startswith(f"Run #{run_id} cannot be opened in the playground: its 'temperature'")
+    assert app.session_state["history_run"] == run_id  # still on the History page

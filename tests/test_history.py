@@ -282,3 +282,42 @@ def test_a_listed_run_shows_where_its_text_starts(tmp_path):
         (summary,) = history.list_runs()
     assert summary.text_start == "x" * TEXT_START_CHARS
     assert (summary.origin, summary.race_id, summary.lane) == ("cli", "r1", 2)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "says"),
+    [
+        ("runs", "target", "not json", "its target"),
+        ("runs", "target", "5", "its target"),
+        ("runs", "target", "null", "its target"),
+        ("runs", "stats", "[1, 2]", "its stats"),
+        ("runs", "stats", '{"total_time": "abc"}', "its stats"),
+        ("runs", "parameters", '"x"', "its parameters"),
+        ("chunks", "t", "abc", "chunk 0"),
+        ("chunks", "t", 1e300, "chunk 0"),
+        ("chunks", "text", b"{", "chunk 0"),
+    ],
+)
+def test_a_row_another_program_changed_is_one_sentence_and_the_rest_still_lists(
+    tmp_path, table, column, value, says
+):
+    path = tmp_path / "h.sqlite3"
+    with History(path) as history:
+        for _ in range(2):
+            list(recorded(complete_run(), history.start_run(inputs())))
+    tampering = sqlite3.connect(path)
+    key = "id" if table == "runs" else "run_id"
+    tampering.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = 1", (value,))
+    tampering.commit()
+    tampering.close()
+    with History(path) as history:
+        assert [run.id for run in history.list_runs()] == [2, 1]
+        assert history.run(2)["entities_found"]
+        with pytest.raises(HistoryError) as refused:
+            history.run(1)
+        with pytest.raises(HistoryError):
+            history.recording(1)
+    assert str(refused.value) == (
+        f"run 1 in {path} cannot be read ({says} is not what iterplay writes); the history may "
+        "have been written by another program"
+    )
