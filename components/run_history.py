@@ -28,6 +28,7 @@ from iterplay.run_inputs import RunInputs
 from iterplay.run_log import RunLog
 from iterplay.share import SharedState
 from iterplay.stored_run import StoredRun, wrapper_of
+from iterplay.wording import counted
 from iterplay.wrapper import Wrapper
 
 
@@ -58,7 +59,7 @@ def run_label(run: RunSummary) -> str:
     lane = f" · race {run.race_id[:8]} lane {run.lane}" if run.race_id else ""
     return (
         f"#{run.id} · {when} · {run.model} · {run.mode} · {run.outcome} · "
-        f"{run.entities} entities{lane}"
+        f"{counted(run.entities, 'entity', 'entities')}{lane}"
     )
 
 

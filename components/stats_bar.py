@@ -9,6 +9,7 @@ from iterplay.errors import FailureKind
 from iterplay.events import Failed, Finished, Retrying
 from iterplay.provider_errors import MAX_RETRIES
 from iterplay.run_log import RunLog
+from iterplay.wording import counted, sentence
 
 
 def stats_line(log: RunLog) -> str:
@@ -17,7 +18,7 @@ def stats_line(log: RunLog) -> str:
     if log.first_token_t is not None:
         parts.append(f"first token {log.first_token_t:.2f} s")
     parts.append(f"elapsed {log.elapsed:.2f} s")
-    parts.append(f"{log.entity_count} entities")
+    parts.append(counted(log.entity_count, "entity", "entities"))
     parts.append(f"{log.invalid_count} invalid")
     rate = log.tokens_per_second()
     if rate is not None:
@@ -31,9 +32,8 @@ def run_ending(log: RunLog) -> None:
     """Say plainly how the run ended: complete, truncated, cut off, stopped, or failed."""
     end = log.end
     if log.interrupted:
-        st.warning(
-            f"**Stopped** — {inert(log.interrupted)} Everything that arrived is kept.", icon="⏹"
-        )
+        reason = inert(sentence(log.interrupted))
+        st.warning(f"**Stopped** — {reason} Everything that arrived is kept.", icon="⏹")
     elif isinstance(end, Failed):
         st.error(f"**Failed** — {FailureKind(end.kind).label}: {inert(end.message)}", icon="🚫")
     elif isinstance(end, Finished) and end.complete and end.stats.entities:

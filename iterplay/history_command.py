@@ -13,6 +13,7 @@ from typing import Any
 from iterplay.errors import FailureKind, HistoryError
 from iterplay.history import History, RunSummary
 from iterplay.records import error_record
+from iterplay.wording import counted
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -62,7 +63,7 @@ def _shown(run: dict[str, Any]) -> str:
         f"model {run['model']} at {run['base_url']}, mode {run['mode']}, "
         f"target {', '.join(run['target'])}",
         f"outcome {run['outcome']}" + (f": {run['message']}" if run["message"] else ""),
-        f"{run['entities']} entities, {run['invalid']} invalid",
+        f"{counted(run['entities'], 'entity', 'entities')}, {run['invalid']} invalid",
         "",
     ]
     lines.extend(json.dumps(entity["data"], ensure_ascii=False) for entity in run["entities_found"])

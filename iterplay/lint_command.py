@@ -15,6 +15,7 @@ from typing import Any
 from iterplay.errors import FailureKind, IterplayError, SchemaError
 from iterplay.lint import ENFORCING_MODES, RULES, Finding, Severity, lint_wrapper
 from iterplay.records import error_record
+from iterplay.wording import counted
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -76,12 +77,8 @@ def render_findings(findings: Sequence[Finding], name: str, provider: str) -> st
 def summary(findings: Sequence[Finding]) -> str:
     """``3 findings (2 errors, 1 warning)``."""
     counts = [
-        _plural(sum(1 for f in findings if f.severity is severity), severity.value)
+        counted(sum(1 for f in findings if f.severity is severity), severity.value)
         for severity in Severity
     ]
     parts = ", ".join(count for count in counts if not count.startswith("0 "))
-    return f"{_plural(len(findings), 'finding')} ({parts})"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    return f"{counted(len(findings), 'finding')} ({parts})"

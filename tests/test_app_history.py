@@ -97,7 +97,8 @@ def test_a_stopped_run_is_kept_as_incomplete_with_the_entities_that_arrived(
     wait_for_run(history_file, lambda run: run["entities"] == 1)
     app.button(key="extract").set_value(False)  # that click was the timed-out script run's
     app.button(key="stop").click().run()
-    assert any("Stopped" in warning.value for warning in app.warning)
+    (stopped,) = [warning.value for warning in app.warning if "Stopped" in warning.value]
+    assert "\\. Everything that arrived is kept." in stopped  # one full stop (escaped)
     run = wait_for_run(history_file, lambda run: run["message"] is not None)
     assert (run["outcome"], run["message"]) == ("incomplete", STOPPED)
     assert [e["data"]["name"] for e in run["entities_found"]] == ["Jason"]
@@ -205,7 +206,8 @@ def test_an_opened_stopped_run_says_it_stopped_and_keeps_its_entities(history_fi
     app.selectbox(key="history_run").set_value(run_id).run()
     app.button(key="open_run").click().run()
     assert app.session_state["active_run"].entity_count == 1
-    assert any("Stopped" in warning.value for warning in app.warning)
+    (stopped,) = [warning.value for warning in app.warning if "Stopped" in warning.value]
+    assert "\\. Everything that arrived is kept." in stopped  # one full stop (escaped)
 
 
 def test_an_opened_run_offers_its_run_file_replays_it_and_shares_it(history_file):
