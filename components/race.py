@@ -23,7 +23,7 @@ from components.run_history import record_run
 from components.run_view import RunView
 from iterplay.background_run import extraction
 from iterplay.errors import LocalModelError
-from iterplay.events import Entity, Event
+from iterplay.events import Entity, Event, Failed
 from iterplay.lanes import LaneDiff, LaneSettings, lane_diff, lane_request
 from iterplay.local_model import EMBEDDED_LINE
 from iterplay.provider import ProviderConfig
@@ -212,7 +212,15 @@ def race_over(main_log: RunLog | None, race: dict[int, LaneRun]) -> bool:
 
 def lane_diff_panel(area, wrapper: Wrapper, main_log: RunLog, race: dict[int, LaneRun]) -> None:
     """Which entities every lane found, which only some or one did, and differing fields."""
-    logs = {0: main_log} | {n: lane.run.log for n, lane in race.items() if lane.run is not None}
+    every = {0: main_log} | {n: lane.run.log for n, lane in race.items() if lane.run is not None}
+    # A lane that failed before any element found nothing to compare: left out, and said so.
+    failed = [n for n, log in every.items() if isinstance(log.end, Failed) and not log.elements]
+    failed += [n for n, lane in race.items() if lane.run is None]
+    logs = {n: log for n, log in every.items() if n not in failed}
+    left_out = _left_out(sorted(failed))
+    if len(logs) < 2:
+        area.caption(f"No lane diff: fewer than two lanes found anything to compare{left_out}.")
+        return
     found = [[e.value for e in log.elements if isinstance(e, Entity)] for log in logs.values()]
     try:
         diff = lane_diff(wrapper, found)
@@ -220,7 +228,7 @@ def lane_diff_panel(area, wrapper: Wrapper, main_log: RunLog, race: dict[int, La
         area.caption(f"No lane diff: {inert(error)}")
         return
     numbers = list(logs)
-    with area, st.expander(_summary(diff), expanded=True):
+    with area, st.expander(_summary(diff) + left_out, expanded=True):
         rows = [
             {
                 "entity": _short(entity.data),
@@ -241,6 +249,13 @@ def _summary(diff: LaneDiff) -> str:
         f"{len(diff.by_one)} by one · "
         f"{sum(1 for e in diff.entities if e.differing)} with differing fields"
     )
+
+
+def _left_out(failed: list[int]) -> str:
+    if not failed:
+        return ""
+    lanes = ", ".join(str(n) for n in failed)
+    return f" ({'lane' if len(failed) == 1 else 'lanes'} {lanes} failed, left out)"
 
 
 def _short(data: dict) -> str:

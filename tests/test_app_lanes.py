@@ -111,3 +111,26 @@ def test_a_lane_edited_is_in_the_address_bar_and_the_share_box_at_once(two_model
     [lane] = decode_state(token).lanes
     assert (lane["model"], lane["temperature"]) == ("other-users", 0.7)
     assert any(token in block.value for block in app.code)
+
+
+def test_a_lane_that_failed_before_any_entity_is_left_out_of_the_diff_and_named(two_models):
+    app = add_lane(add_lane(open_page(), "other-users"), "no-such-model")
+    app.button(key="extract").click().run()
+    assert not app.exception
+    summary = next(e.label for e in app.expander if e.label.startswith("Lane diff"))
+    assert summary == (
+        "Lane diff — 0 found by all lanes · 0 by some · 3 by one · 1 with differing fields "
+        "(lane 2 failed, left out)"
+    )
+
+
+def test_with_one_lane_left_to_compare_there_is_no_diff_and_it_says_why(two_models):
+    app = add_lane(open_page(), "no-such-model")
+    app.button(key="extract").click().run()
+    assert not app.exception
+    assert not [e for e in app.expander if e.label.startswith("Lane diff")]
+    assert any(
+        caption.value == "No lane diff: fewer than two lanes found anything to compare "
+        "(lane 1 failed, left out)."
+        for caption in app.caption
+    )
