@@ -109,13 +109,13 @@ def differences(comparison: RunComparison) -> None:
     with schema:
         st.subheader("Schema")
         if comparison.schema_diff:
-            st.code(comparison.schema_diff, language="diff")
+            st.code(comparison.schema_diff, language="diff", wrap_lines=True)
         else:
             st.caption("The same schema and target.")
     with prompt:
         st.subheader("System prompt")
         if comparison.prompt_diff:
-            st.code(comparison.prompt_diff, language="diff")
+            st.code(comparison.prompt_diff, language="diff", wrap_lines=True)
         else:
             st.caption("The same system prompt.")
 
@@ -133,7 +133,10 @@ def show(comparison: RunComparison) -> None:
         else:
             st.caption("Neither run has entities.")
     st.subheader("Figures")
-    st.dataframe(figures_table(comparison), hide_index=True, key=CompareKey.FIGURES)
+    # Eleven rows: "auto" shows ten and hides the last behind a scroll bar.
+    st.dataframe(
+        figures_table(comparison), hide_index=True, height="content", key=CompareKey.FIGURES
+    )
     differences(comparison)
 
 
