@@ -511,6 +511,8 @@ def _open(path: Path) -> sqlite3.Connection:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     except OSError as error:
         raise HistoryError(f"cannot open the history at {path}: {error.strerror}") from None
+    except sqlite3.Error as error:  # a folder, a file under /proc: SQLite's own refusal
+        raise HistoryError(f"cannot open the history at {path}: {error}") from None
     try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Unicode-aware, unlike SQLite's lower(): the text filter ignores case in any script.

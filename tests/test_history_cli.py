@@ -211,3 +211,12 @@ def test_a_base_url_with_credentials_is_recorded_without_them(scripted_server, e
     run = json.loads(iterplay(env, "history", "show", "1", "--json").stdout)
     assert run["base_url"] == scripted_server.url
     assert run["entities_found"][0]["data"] == {"name": "Jason", "age": 10}
+
+
+@pytest.mark.parametrize("command", [["history"], ["history", "show", "1"], ["replay", "1"]])
+def test_a_history_path_that_is_a_folder_is_one_error_line(tmp_path, command):
+    done = iterplay(clean_env(ITERPLAY_DB=str(tmp_path)), *command)
+    assert (done.returncode, done.stderr) == (2, "")
+    (line,) = [json.loads(text) for text in done.stdout.splitlines()]
+    assert (line["type"], line["kind"]) == ("error", "history")
+    assert line["message"] == f"cannot open the history at {tmp_path}: unable to open database file"
