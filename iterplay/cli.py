@@ -265,7 +265,7 @@ def _add_provider_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode",
         choices=list(MODES),
-        help="how the schema reaches the model (default: tools; json on the embedded model)",
+        help="how the schema reaches the model (default: tools, on any provider)",
     )
     parser.add_argument("--max-tokens", type=int, metavar="N")
     parser.add_argument("--temperature", type=float, metavar="T")
@@ -281,8 +281,23 @@ class JsonLines:
         line = json.dumps(record, ensure_ascii=False)
         if unicode_problem(line):  # a lone surrogate (say from a file name) is written escaped
             line = json.dumps(record)
-        self.out.write(line + "\n")
-        self.out.flush()
+        self.text(line + "\n")
+
+    def text(self, text: str) -> None:
+        """Write ``text`` as it is (a table, a report) and flush it."""
+        if self.out is None:  # started with standard output closed (``>&-``)
+            raise OutputError("standard output is closed")
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # a full disk (``> /dev/full``), an I/O error
+            raise OutputError(error.strerror or str(error)) from None
+
+
+class OutputError(Exception):
+    """The command's lines cannot be written; said on standard error, exit status 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         # The reader left (``| head``): stop the run quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INCOMPLETE
+    except OutputError as error:
+        print(f"iterplay: the output cannot be written ({error})", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         # Ctrl+C: an extract's recording and run file are closed on the way out (its
         # ``finally``); the last line says what happened instead of a traceback.
@@ -332,7 +350,7 @@ def _command(args: argparse.Namespace, output: JsonLines) -> int:
 def extract(args: argparse.Namespace, output: JsonLines) -> int:
     try:
         if args.save:
-            _check_save_path(args.save)
+            _check_save_path(args.save, inputs=[args.schema, Path(args.text)])
         schema, wrapper = _load_wrapper(args.schema, args.target)
         text = read_input(args.text, limits().text_bytes, "text")
         provider = _provider(args)
@@ -394,11 +412,18 @@ def _saved(
         yield event
 
 
-def _check_save_path(path: Path) -> None:
-    """Refuse a run file path that cannot be written before the run, not after it."""
+def _check_save_path(path: Path, inputs: list[Path]) -> None:
+    """Refuse a run file path that cannot be written before the run, not after it, or that
+    would write over the run's own schema or text."""
     folder = path.parent
     if path.is_dir():
         raise InputError(f"--save {path}: that is a folder; give a file name such as run.json.")
+    for given in inputs:
+        if path.exists() and given.exists() and path.samefile(given):
+            raise InputError(
+                f"--save {path}: that is the run's own input ({given}); the run file would "
+                "replace it. Give another file name, such as run.json."
+            )
     if not folder.is_dir():
         raise InputError(f"--save {path}: the folder {folder} does not exist.")
     if not os.access(folder, os.W_OK):

@@ -7,7 +7,6 @@ for the embedded model it is not started, and the program expects ``iterplay ser
 from __future__ import annotations
 
 import argparse
-import sys
 
 from iterplay.cli import EXIT_COMPLETE, EXIT_ERROR, JsonLines, _load_wrapper, input_error_record
 from iterplay.cli import read_input as read_text
@@ -42,8 +41,7 @@ def run_code(args: argparse.Namespace, output: JsonLines) -> int:
     except (OSError, IterplayError) as error:
         output.write(input_error_record(error, args.schema))
         return EXIT_ERROR
-    sys.stdout.write(code)
-    sys.stdout.flush()
+    output.text(code)
     return EXIT_COMPLETE
 
 

@@ -81,10 +81,9 @@ def run_eval(args: argparse.Namespace, output: Any) -> int:
         if progress:
             progress.close()
     if args.json:
-        output.out.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+        output.text(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
     else:
-        output.out.write(render_table(report))
-    output.out.flush()
+        output.text(render_table(report))
     if args.min_f1 is not None and report.overall.f1 < args.min_f1:
         return EXIT_BELOW_MIN_F1
     return EXIT_OK

@@ -38,8 +38,7 @@ def run_history(args: argparse.Namespace, output: Any) -> int:
     except HistoryError as error:
         output.write(error_record(FailureKind.HISTORY, str(error)))
         return EXIT_ERROR
-    output.out.write(text)
-    output.out.flush()
+    output.text(text)
     return EXIT_OK
 
 

@@ -53,10 +53,9 @@ def run_lint(args: argparse.Namespace, output: Any) -> int:
         )
     findings = lint_wrapper(wrapper, args.provider, args.mode)
     if args.json:
-        output.out.write(json.dumps([f.to_dict() for f in findings], ensure_ascii=False) + "\n")
+        output.text(json.dumps([f.to_dict() for f in findings], ensure_ascii=False) + "\n")
     else:
-        output.out.write(render_findings(findings, wrapper.name, args.provider))
-    output.out.flush()
+        output.text(render_findings(findings, wrapper.name, args.provider))
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 

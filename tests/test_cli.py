@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -428,3 +429,18 @@ def test_a_round_trip_note_goes_to_stderr(server, files, tmp_path):
     run = extract_from(server, files, "frozen", "--schema", str(schema))
     assert run.of_type("entity")[0]["data"] == {"name": "Ann"}
     assert "note: User: model_config frozen cannot be carried by JSON Schema" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("redirect", "says"),
+    [("> /dev/full", "No space left on device"), (">&-", "standard output is closed")],
+)
+def test_output_that_cannot_be_written_is_one_line_on_stderr(tmp_path, redirect, says):
+    schema = tmp_path / "user.py"
+    schema.write_text(USER_PY)
+    command = " ".join([*map(shlex.quote, ITERPLAY), "lint", "--schema", str(schema)])
+    done = subprocess.run(
+        f"{command} {redirect}", shell=True, capture_output=True, text=True, env=clean_env()
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"iterplay: the output cannot be written ({says})\n"

@@ -617,6 +617,20 @@ def test_save_into_a_missing_folder_is_refused_before_anything_is_sent(server, f
     assert run.status == 2 and len(server.requests) == requests_before
 
 
+def test_save_onto_the_runs_own_schema_is_refused_and_the_schema_kept(server, folder):
+    schema = folder / "user.py"
+    before = schema.read_text()
+
+    run = iterplay(
+        "extract", "--schema", str(schema), "--text", "-", "--save", str(schema),
+        "--base-url", server.url, "--api-key", CANARY_KEY, "--model", "canary", stdin="Jason.",
+    )  # fmt: skip
+
+    assert [(line["type"], line["kind"]) for line in run.records] == [("error", "input")]
+    assert "that is the run's own input" in run.records[0]["message"]
+    assert run.status == 2 and schema.read_text() == before
+
+
 def test_replay_loads_neither_the_openai_sdk_nor_the_embedded_model(record):
     run_file = record(THREE_ENTITIES).run_file
     probe = (
