@@ -42,7 +42,12 @@ def run_ending(log: RunLog) -> None:
         # The stream ended properly but nothing valid came out: no green tick for that.
         st.warning(f"**Complete** — {inert(end.message)}", icon="⚠️")
     elif isinstance(end, Finished):
-        labels = {"truncated": "Truncated", "cut_off": "Cut off", "limit": "Limit reached"}
+        labels = {
+            "truncated": "Truncated",
+            "cut_off": "Cut off",
+            "limit": "Limit reached",
+            "filtered": "Filtered",
+        }
         label = labels.get(end.ending, "Incomplete")
         st.warning(f"**{label}** — {inert(end.message)}", icon="⚠️")
 

@@ -255,6 +255,8 @@ class _StreamReader:
     def _ending(self) -> Ending:
         if self.finish_reason == "length" or self._ran_out_of_tokens():
             return Ending.TRUNCATED
+        if self.finish_reason == "content_filter":
+            return Ending.FILTERED
         if self.finish_reason is None:
             return Ending.CUT_OFF
         if self._json_closed():
@@ -304,6 +306,8 @@ class _StreamReader:
             "try the json mode, or a model that supports tool calls.",
             Ending.LIMIT: f"The run was stopped {where}: the model sent {detail}; everything "
             "shown arrived before that.",
+            Ending.FILTERED: f"The provider's content filter ended the answer {where} "
+            "(finish_reason=content_filter); everything shown arrived before it.",
         }
         return Finished(
             finish_reason=finish_reason,

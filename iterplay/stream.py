@@ -50,6 +50,7 @@ class Ending(StrEnum):
     EMPTY = "empty"
     NO_TOOL_CALL = "no_tool_call"
     LIMIT = "limit"
+    FILTERED = "filtered"
 
 
 class SplitElement(NamedTuple):

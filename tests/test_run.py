@@ -632,3 +632,18 @@ def test_stream_event_that_is_not_a_chunk_is_a_bad_response(scripted_server, dat
         "bad_response",
         True,
     )
+
+
+@pytest.mark.parametrize("closed", [True, False], ids=["array closed", "mid-element"])
+def test_a_content_filter_says_so_whatever_arrived(scripted_server, closed):
+    """finish_reason=content_filter once read as "The stream completed." with complete false."""
+    pieces = ['{"tasks": [', JASON, "]}" if closed else ', {"name": "Jo']
+    reply = Reply.from_pieces(pieces, channel="tool_call", finish_reason="content_filter")
+
+    events = extract(scripted_server, reply, "tools")
+
+    assert users(events) == [(0, user("Jason", 10))]
+    ending = final(events)
+    assert (ending.complete, ending.ending) == (False, "filtered")
+    assert ending.message.startswith("The provider's content filter ended the answer ")
+    assert ending.message.endswith("everything shown arrived before it.")
