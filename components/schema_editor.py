@@ -64,9 +64,12 @@ def schema_texts() -> dict[str, str]:
 
 
 def replace_schema_text(kind: str, text: str) -> None:
-    """Put ``text`` in ``kind``'s editor (the next editor drawn is seeded with it)."""
+    """Put ``text`` in ``kind``'s editor: the next editor drawn is a new one (a key never used
+    before) seeded with it. Under the key of the editor on screen, the component would keep
+    the text it has."""
     schema_texts()[kind] = text
-    st.session_state.pop(Kept.EDITOR, None)
+    mount: EditorMount | None = st.session_state.get(Kept.EDITOR)
+    st.session_state[Kept.EDITOR] = EditorMount(mount.number + 1 if mount else 0, kind, text)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
