@@ -75,6 +75,8 @@ class Kept(StrEnum):
     EXTRACT_ASKED = "extract_asked"  # Extract was pressed and only the output reruns for it
     EXTRACT_AFTER_REDRAW = "extract_after_redraw"  # ... but the page must be drawn first
     PAGE_WIDGETS = "page_widgets"  # {key: value} of every widget when the page was last drawn
+    INPUTS_DRAWN = "inputs_drawn"  # the inputs drawn_again() saw in the page's last run
+    INPUTS_DRAWING = "inputs_drawing"  # ... and those it has seen in this run so far
 
 
 def kept_key(key: Input) -> str:
@@ -108,11 +110,26 @@ def note_page_shown(title: str) -> None:
 def restore_inputs() -> None:
     """Hand kept values back to their widgets where needed; call before any input is drawn."""
     state = st.session_state
+    state[Kept.INPUTS_DRAWN] = state.pop(Kept.INPUTS_DRAWING, frozenset())
     sent = state.get(Kept.INPUTS_SENT, False)
     for key in Input:
         kept = kept_key(key)
         if kept in state and (not sent or state.get(key) != state[kept]):
             state[key] = state[kept]
+
+
+def drawn_again(*keys: Input) -> None:
+    """Call right before drawing inputs that some runs leave out (the remote provider's fields,
+    each mode's picker, Strict): those the page's last run did not draw get their kept values
+    handed back. The browser mounts such a widget anew and, unless its value comes along, shows
+    its default (an empty base URL and model after a trip to the embedded model and another
+    page) and sends that back as the user's."""
+    state = st.session_state
+    drawn_last = state.get(Kept.INPUTS_DRAWN, frozenset())
+    for key in keys:
+        if key not in drawn_last and kept_key(key) in state:
+            state[key] = state[kept_key(key)]
+    state[Kept.INPUTS_DRAWING] = state.get(Kept.INPUTS_DRAWING, frozenset()) | set(keys)
 
 
 def note_page_widgets() -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components.playground_state import Input, default_input, keep
+from components.playground_state import Input, default_input, drawn_again, keep
 from iterplay.errors import InputError
 from iterplay.limits import limits
 from iterplay.local_model import MODEL_ALIAS
@@ -122,9 +122,11 @@ def provider_settings() -> ProviderChoice:
                 st.info(TINY_MODEL_NOTE, icon="🐣")
                 endpoint, problem = None, None
             else:
+                drawn_again(Input.BASE_URL, Input.API_KEY, Input.MODEL_NAME)
                 endpoint, problem = _remote_fields(settings)
         st.header("Request")
         mode_key = Input.MODE_EMBEDDED if embedded else Input.MODE_REMOTE
+        drawn_again(mode_key)
         mode = st.selectbox(
             "Mode",
             list(MODES),
@@ -137,6 +139,7 @@ def provider_settings() -> ProviderChoice:
         )
         strict = False
         if not embedded and mode in STRICT_MODES:
+            drawn_again(Input.STRICT)
             strict = st.checkbox(
                 "Strict outputs",
                 key=Input.STRICT,

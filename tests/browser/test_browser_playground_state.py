@@ -69,6 +69,25 @@ def test_provider_choice_survives_a_visit_to_another_page(playground, app):
     expect(playground.mode).to_have_value(re.compile(r"^md_json —"), timeout=ROUND_TRIP_MS)
 
 
+def test_the_providers_fields_come_back_after_the_embedded_model_and_another_page(playground, app):
+    """Drawn again after runs without them, the base URL and model fields showed empty (the
+    browser mounted them anew without their values) and Extract was greyed out."""
+    playground.open(app.url)
+    playground.enter_text("model_name", "bigger-model")
+    base_url = playground.text_field("base_url").input_value()
+    playground.choose_provider_kind(EMBEDDED)
+    playground.visit_how_it_works()
+    playground.visit_playground()
+    expect(playground.page.get_by_role("radio", name=EMBEDDED, exact=True)).to_be_checked(
+        timeout=ROUND_TRIP_MS
+    )
+
+    playground.choose_provider_kind("OpenAI-compatible")
+    expect(playground.text_field("base_url")).to_have_value(base_url)
+    expect(playground.text_field("model_name")).to_have_value("bigger-model")
+    expect(playground.extract_button).to_be_enabled()
+
+
 def test_a_field_added_in_pydantic_survives_a_switch_to_json_schema_and_back(playground, app):
     playground.open(app.url)
     playground.type_at_end_of_editor("    city: str")
