@@ -29,6 +29,7 @@ from iterplay.errors import FailureKind, ProviderError, StreamCutError
 from iterplay.provider import ProviderConfig
 from iterplay.request import ExtractionRequest
 from iterplay.sse import StreamEventError
+from iterplay.wording import counted, sentence
 
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 10.0
@@ -85,12 +86,13 @@ def retry_decision(error: ProviderError, retries_done: int) -> float | ProviderE
         when = time.strftime("%H:%M:%S", time.localtime(time.time() + error.retry_after))
         return ProviderError(
             error.kind,
-            f"{error} It asks to wait {error.retry_after:g} s, longer than iterplay waits "
+            f"{sentence(str(error))} It asks to wait {error.retry_after:g} s, longer than "
+            "iterplay waits "
             f"({MAX_RETRY_WAIT:g} s): try again after {when}.",
         )
     if retries_done >= MAX_RETRIES:
-        noun = "retry" if MAX_RETRIES == 1 else "retries"
-        return ProviderError(error.kind, f"{error} Still refused after {MAX_RETRIES} {noun}.")
+        retries = counted(MAX_RETRIES, "retry", "retries")
+        return ProviderError(error.kind, f"{sentence(str(error))} Still refused after {retries}.")
     return error.retry_after
 
 

@@ -131,6 +131,16 @@ FAULTS = [
         (Reply(status=429, error={"message": "Slow down."}, headers={"retry-after-ms": "20"}),),
     ),
     Fault(
+        "429 without a full stop",
+        FailureKind.RATE_LIMIT,
+        f"Too Many Requests. Still refused after {MAX_RETRIES} retries.",
+        (
+            Reply(
+                status=429, error={"message": "Too Many Requests"}, headers={"retry-after-ms": "20"}
+            ),
+        ),
+    ),
+    Fault(
         "429 asking to wait an hour",
         FailureKind.RATE_LIMIT,
         "It asks to wait 3600 s, longer than iterplay waits (10 s): try again after ",
