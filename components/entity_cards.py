@@ -87,9 +87,11 @@ def card_html(element: Entity | Invalid, mark: str = "", prefix: str = "") -> st
     return invalid_card_html(element, mark, prefix)
 
 
-def partial_card_html(partial: Partial) -> str:
-    """The element being written, as parsed so far."""
+def partial_card_html(partial: Partial, ended: bool = False) -> str:
+    """The element being written, as parsed so far; once the run has ended (stopped, cut off,
+    truncated), the element it left unfinished."""
+    head = f"✂️ #{partial.index} never finished" if ended else f"✍️ writing #{partial.index}…"
     return (
         f'<div class="iterplay-card iterplay-partial">'
-        f'<div class="head">✍️ writing #{partial.index}…</div>{value_html(partial.data)}</div>'
+        f'<div class="head">{head}</div>{value_html(partial.data)}</div>'
     )

@@ -231,7 +231,7 @@ class RunView:
 
     def _draw_panes(self, log: RunLog) -> None:
         if self.partial is not None:
-            self.partial_slot.html(partial_card_html(self.partial))
+            self.partial_slot.html(partial_card_html(self.partial, ended=log.finished))
             self.partial_shown = True
         elif self.partial_shown or log.finished:
             self.partial_slot.empty()

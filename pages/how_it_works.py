@@ -166,7 +166,9 @@ While element *n* is still being written, a dashed card headed
 **✍️ writing #n…** shows what has arrived of it so far: the unfinished JSON parsed leniently, so
 fields fill in as the model types them and the last one may be cut short. It is not validated
 yet. When the element's closing brace arrives, the dashed card makes way for element *n*'s
-real card (or its error card), and the next element starts its own "writing" card.
+real card (or its error card), and the next element starts its own "writing" card. If the run
+ends first (Stop, a cut, max tokens), the dashed card stays as **✂️ #n never finished**: what
+the model had written of it.
 """
 )
 

@@ -155,6 +155,8 @@ def test_truncated_run_says_so_and_keeps_entities(remote_env):
     app.button(key="extract").click().run()
     assert app.session_state["active_run"].entity_count == 1
     assert "Truncated" in app.warning[0].value
+    # The element it was writing stays, said to be unfinished: nothing is writing it any more.
+    assert "✂️ #1 never finished" in html_text(app) and "writing #1" not in html_text(app)
 
 
 def test_unreachable_provider_fails_in_one_sentence(remote_env, monkeypatch):
