@@ -157,8 +157,10 @@ def _carry_schema_across() -> None:
     kind = state[Input.SCHEMA_KIND]
     previous = other_kind(kind)
     texts = schema_texts()
+    last: SchemaConversion | None = state.get(Kept.SCHEMA_CONVERSION)
+    given_back = last is not None and last.kind == previous and last.text == texts[previous]
     try:
-        conversion = convert_schema(texts[previous], previous, state.get(Kept.SCHEMA_CONVERSION))
+        conversion = convert_schema(texts[previous], previous, last)
     except SchemaError as error:
         # Switching back without an edit then gives back the text that did not load.
         state[Kept.SCHEMA_CONVERSION] = SchemaConversion(
@@ -171,7 +173,12 @@ def _carry_schema_across() -> None:
         )
         return
     state[Kept.SCHEMA_CONVERSION] = conversion
-    state[Kept.SCHEMA_NOTE] = f"Converted from the {KIND_LABELS[previous]} schema."
+    state[Kept.SCHEMA_NOTE] = (
+        f"Back to your own {KIND_LABELS[kind]} text, as the {KIND_LABELS[previous]} one was not "
+        "edited."
+        if given_back
+        else f"Converted from {KIND_LABELS[previous]}."
+    )
     replace_schema_text(kind, conversion.text)
 
 

@@ -98,12 +98,14 @@ def test_a_field_added_in_pydantic_survives_a_switch_to_json_schema_and_back(pla
 
     playground.choose_schema_kind("JSON Schema")
     assert '"city"' in playground.editor_text()
-    expect(playground.page.get_by_text("Converted from the Pydantic schema.")).to_be_visible(
+    expect(playground.page.get_by_text("Converted from Pydantic.")).to_be_visible(
         timeout=ROUND_TRIP_MS
     )
 
     playground.choose_schema_kind("Pydantic")
     assert playground.editor_text() == EDITED_SCHEMA
+    back = "Back to your own Pydantic text, as the JSON Schema one was not edited."
+    expect(playground.page.get_by_text(back)).to_be_visible(timeout=ROUND_TRIP_MS)
 
 
 def test_a_property_added_in_json_schema_survives_a_switch_to_pydantic_and_back(playground, app):
