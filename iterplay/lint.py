@@ -251,12 +251,18 @@ def _openai_additional_properties(index: SchemaIndex) -> Iterator[Hit]:
                 "open-ended keys); Make strict cannot do this for you.",
             )
         else:
+            # The wrapper (the root) is built for the user, as instructor builds it: only the
+            # fixer closes it. The user's own models can close themselves.
+            own_model = node.pointer != "#"
             yield Hit(
                 node.pointer,
                 f"`{node.field}` accepts properties it does not name; OpenAI strict mode needs "
                 '`"additionalProperties": false` on every object.',
                 f'{_STRICT_FIX} In pydantic, `model_config = ConfigDict(extra="forbid")` '
-                "does the same.",
+                "does the same."
+                if own_model
+                else f"{_STRICT_FIX} The wrapper is built for you (as instructor builds it), so "
+                "nothing in your schema changes this.",
             )
 
 
