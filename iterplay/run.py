@@ -29,6 +29,7 @@ from iterplay.stream_events import StreamEvents, StreamTally, complete_message
 
 _NO_FINISH = "it ended with no finish reason"
 _NORMAL_FINISH = {"stop", "tool_calls", "function_call", "eos"}
+OFF_CHANNEL_SHOWN = 120  # characters of a plain-text answer quoted when no tool was called
 
 
 @dataclass
@@ -207,6 +208,7 @@ class _StreamReader:
         self.channel = MODES[request.mode].channel
         self.finish_reason: str | None = None
         self.off_channel_characters = 0
+        self.off_channel_start = ""  # what the model wrote instead, shown in the ending
 
     def take(self, chunk: dict[str, Any]) -> list[Event]:
         """The events one chunk produced: its Token, the elements it completed, a Partial."""
@@ -219,7 +221,10 @@ class _StreamReader:
             if text:
                 batch.extend(self.text_events.take(text, self.meter.now()))
             elif self.channel != "content" and isinstance(delta, dict):
-                self.off_channel_characters += len(_delta_text(delta, "content"))
+                off_channel = _delta_text(delta, "content")
+                self.off_channel_characters += len(off_channel)
+                if len(self.off_channel_start) < OFF_CHANNEL_SHOWN:
+                    self.off_channel_start += off_channel[:OFF_CHANNEL_SHOWN]
             if choice.get("finish_reason"):
                 self.finish_reason = self.redact(choice["finish_reason"])
         return batch
@@ -282,6 +287,11 @@ class _StreamReader:
             return False
         return not self._json_closed()
 
+    def _off_channel_quoted(self) -> str:
+        text = " ".join(self.redact(self.off_channel_start).split())
+        cut = len(text) > OFF_CHANNEL_SHOWN or self.off_channel_characters > OFF_CHANNEL_SHOWN
+        return f"“{text[:OFF_CHANNEL_SHOWN]}{'…' if cut else ''}”"
+
     def _json_closed(self) -> bool:
         splitter = self.splitter
         return splitter.array_closed or bool(splitter.completed and splitter.phase is Phase.SEEKING)
@@ -302,7 +312,8 @@ class _StreamReader:
             "text but no JSON array or object to extract from; see the raw stream.",
             Ending.EMPTY: f"The model's answer was empty (finish_reason={finish_reason}).",
             Ending.NO_TOOL_CALL: "The model answered in plain text "
-            f"({self.off_channel_characters:,} characters) instead of calling the {tool} tool; "
+            f"({self.off_channel_characters:,} characters: {self._off_channel_quoted()}) "
+            f"instead of calling the {tool} tool; "
             "try the json mode, or a model that supports tool calls.",
             Ending.LIMIT: f"The run was stopped {where}: the model sent {detail}; everything "
             "shown arrived before that.",

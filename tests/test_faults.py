@@ -211,7 +211,7 @@ FAULTS = [
     Fault(
         "no tool call",
         Ending.NO_TOOL_CALL,
-        "instead of calling the IterableUser tool",
+        "(27 characters: “Jason is a person aged ten.”) instead of calling the IterableUser tool",
         (Reply.from_text("Jason is a person aged ten."),),
     ),
 ]
