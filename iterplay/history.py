@@ -369,10 +369,10 @@ class History:
         record = dict(zip([column[0] for column in cursor.description], row, strict=True))
         for key, shape in _JSON_COLUMNS.items():
             try:
-                shape.validate_json(record[key] or "null")
-            except (ValidationError, TypeError):
+                record[key] = json.loads(record[key]) if record[key] else None
+                shape.validate_python(record[key])
+            except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
                 raise self._unreadable(run_id, f"its {key}") from None
-            record[key] = json.loads(record[key]) if record[key] else None
         return record
 
     def _unreadable(self, run_id: int, part: str) -> HistoryError:
@@ -403,11 +403,11 @@ class History:
         chunks = []
         for seq, t, text in rows:
             try:
+                if not isinstance(text, str):
+                    raise ValueError(text)
                 chunks.append(Chunk(text, _TIME.validate_python(t, strict=True)))
-            except ValidationError:
+            except ValueError:  # pydantic's ValidationError is one
                 raise self._unreadable(run_id, f"chunk {seq}") from None
-            if not isinstance(text, str):
-                raise self._unreadable(run_id, f"chunk {seq}")
         return chunks
 
     def delete(self, run_id: int) -> None:
