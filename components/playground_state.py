@@ -77,6 +77,8 @@ class Kept(StrEnum):
     PAGE_WIDGETS = "page_widgets"  # {key: value} of every widget when the page was last drawn
     INPUTS_DRAWN = "inputs_drawn"  # the inputs drawn_again() saw in the page's last run
     INPUTS_DRAWING = "inputs_drawing"  # ... and those it has seen in this run so far
+    LIVE_CHANNEL = "live_channel"  # the session's LiveChannel (see components.live_cards)
+    LIVE_RUN_NUMBER = "live_run_number"  # counts runs, so the page tells one run's cards apart
 
 
 def kept_key(key: Input) -> str:
