@@ -20,8 +20,8 @@ LIST_KEY = "lanes-entity-list"
 COLUMN_GAP = "2rem"  # what st.columns(gap="medium") leaves between the lanes' columns
 
 
-def grid_style(columns: int) -> str:
-    grid = f".st-key-{GRID_KEY}"
+def grid_style(columns: int, key: str) -> str:
+    grid = f".st-key-{key}"
     wrappers = f'{grid} > [data-testid="stElementContainer"]'
     return f"""<style>
 {grid} {{ display: grid !important; grid-template-columns: repeat({columns}, minmax(0, 1fr));
@@ -34,19 +34,25 @@ def grid_style(columns: int) -> str:
 class LaneCards:
     """The grid of lanes 1 and up: cards are added per lane and sent together by ``flush``."""
 
-    def __init__(self, area, lanes: list[int], new_run: bool) -> None:
+    def __init__(self, area, lanes: list[int], new_run: bool, run: int | None = None) -> None:
+        """``run``: the run's number for the live channel, which finds the grid by its key."""
         self.column = {lane: n for n, lane in enumerate(lanes, start=1)}
         self.pending: list[str] = []
+        self.key = GRID_KEY if run is None else f"{GRID_KEY}-{run}"
         with area:
-            st.html(grid_style(len(lanes)))
+            st.html(grid_style(len(lanes), self.key))
             with fresh_container(LIST_KEY, new_run, height=PANE_HEIGHT):
-                self.grid = st.container(key=GRID_KEY)
+                self.grid = st.container(key=self.key)
+                if run is not None:
+                    self.grid.empty()  # in the page from the start, for the live channel
 
     def add(self, lane: int, cards: list[str]) -> None:
         """Cards of ``lane`` (each one card's HTML), sent with the next ``flush``."""
-        self.pending += [
-            f'<div class="iterplay-lane-column-{self.column[lane]}">{card}</div>' for card in cards
-        ]
+        self.pending += [self.wrap(lane, card) for card in cards]
+
+    def wrap(self, lane: int, card: str) -> str:
+        """A card of ``lane`` as the grid holds it, in the lane's column."""
+        return f'<div class="iterplay-lane-column-{self.column[lane]}">{card}</div>'
 
     def flush(self) -> bool:
         """Send every lane's cards added since the last flush, as one update; True if any."""

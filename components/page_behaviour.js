@@ -8,6 +8,9 @@
 // - Each lane's raw stream pane and the entity lists follow the stream while the user stays
 //   at the bottom, and stop following once they scroll up.
 // - The page's background colour as --iterplay-page-background, for the sticky toolbar.
+// - New cards from the session's live channel (components/live_cards.py) show the moment the
+//   app makes them, without waiting for Streamlit to draw the whole page again; Streamlit's
+//   own copy of each card follows and takes its place.
 
 const EDITOR_FRAMES = "iframe[title='streamlit_ace.streamlit_ace']";
 // Lane 0's panes, those of lanes 1-3 (keyed lane<j>-..., DESIGN.md's hooks) and their cards'
@@ -22,6 +25,10 @@ const EDITOR_LINE_HEIGHT = "1.45";
 const EDITOR_SETTLE_MS = 300;
 const AT_BOTTOM_PX = 24;
 const SCAN_MS = 250;
+// The hook class every card carries (DESIGN.md): lane 0's and lane j's, valid or not.
+const CARD_KEY = /^st-key-(?:lane\d+-)?(?:entity|invalid)-card-\d+$/;
+// What a card never holds; removed from a live card before it joins the page.
+const NEVER_IN_CARDS = "script, style, iframe, frame, object, embed, link, meta, base, form";
 
 let page = null;
 
@@ -29,6 +36,7 @@ export default function (component) {
   if (page === null) page = new PageBehaviour();
   page.requestRun = () => component.setTriggerValue("run", Date.now());
   page.editorMarks = component.data?.editorMarks ?? [];
+  page.liveCards.listen(component.data?.liveUrl ?? null);
   page.scan();
   return () => {
     page?.stop();
@@ -43,6 +51,8 @@ class PageBehaviour {
     this.lastEdit = 0;
     this.tuned = new WeakSet();
     this.undo = [];
+    this.liveCards = new LiveCards();
+    this.undo.push(() => this.liveCards.close());
     this.listen(document, "keydown", (event) => this.onPageKey(event));
     this.timer = setInterval(() => this.scan(), SCAN_MS);
   }
@@ -167,6 +177,95 @@ class PageBehaviour {
     observer.observe(pane, { childList: true, subtree: true, characterData: true });
     this.undo.push(() => observer.disconnect());
   }
+}
+
+// Each message of the live channel is one card and the container it goes to (keyed per run,
+// components/live_cards.py): added at the end of that container at once, or as soon as the
+// container is on the page, and taken away when Streamlit's own copy of the card (same hook
+// class) is in the container. The observer runs before the browser paints, so the page never
+// shows, and no script finds, both copies.
+class LiveCards {
+  constructor() {
+    this.url = null;
+    this.source = null;
+    this.run = null;
+    this.copies = []; // {key, target, copy, place}: place null while the container is missing
+    this.observer = new MutationObserver(() => this.settle());
+  }
+
+  listen(url) {
+    if (url === this.url) return;
+    this.close();
+    this.url = url;
+    if (!url) return;
+    this.source = new EventSource(url);
+    this.source.onmessage = (event) => this.add(JSON.parse(event.data));
+    this.observer.observe(document.body, { childList: true, subtree: true });
+  }
+
+  close() {
+    this.source?.close();
+    this.source = null;
+    this.url = null;
+    this.observer.disconnect();
+    this.forget();
+  }
+
+  forget() {
+    this.copies.forEach(({ copy }) => copy.remove());
+    this.copies = [];
+  }
+
+  add({ run, target, html }) {
+    if (run !== this.run) {
+      this.forget(); // a new run: the last one's copies are not its cards
+      this.run = run;
+    }
+    const copy = document.createElement("div");
+    copy.className = "iterplay-live-card";
+    copy.style.display = "contents";
+    copy.append(cleanCard(html));
+    const key = [...copy.querySelectorAll("[class*='st-key-']")]
+      .flatMap((element) => [...element.classList])
+      .find((name) => CARD_KEY.test(name));
+    if (!key) return;
+    this.copies.push({ key, target, copy, place: null });
+    this.settle();
+  }
+
+  // Place the copies whose container is on the page; drop those Streamlit has drawn.
+  settle() {
+    if (this.copies.length === 0) return;
+    this.copies = this.copies.filter((card) => {
+      if (card.place && !card.place.isConnected) card.place = null;
+      const place = card.place ?? document.querySelector(card.target);
+      if (!place) return true;
+      const drawn = [...place.getElementsByClassName(card.key)].some(
+        (element) => !card.copy.contains(element),
+      );
+      if (drawn) {
+        card.copy.remove();
+        return false;
+      }
+      if (card.place !== place || !card.copy.isConnected) place.append(card.copy);
+      card.place = place;
+      return true;
+    });
+  }
+}
+
+// The card's HTML comes from the app (values escaped, as for Streamlit's st.html); parsed in
+// a template, where nothing runs, and stripped of what a card never holds before it is shown.
+function cleanCard(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  template.content.querySelectorAll(NEVER_IN_CARDS).forEach((element) => element.remove());
+  template.content.querySelectorAll("*").forEach((element) => {
+    [...element.attributes].forEach(({ name, value }) => {
+      if (/^on/i.test(name) || /^\s*javascript:/i.test(value)) element.removeAttribute(name);
+    });
+  });
+  return template.content;
 }
 
 function isRunKey(event) {

@@ -17,16 +17,22 @@ _page_behaviour = st.components.v2.component("iterplay_page_behaviour", js=_SCRI
 
 
 def page_behaviour(
-    error_line: int | None, error: str | None, on_run: Callable[[], None] = lambda: None
+    error_line: int | None,
+    error: str | None,
+    on_run: Callable[[], None] = lambda: None,
+    live_url: str | None = None,
 ) -> bool:
     """Mount the script; True in the script run that Ctrl/Cmd+Enter asked for.
 
     ``error_line`` (1-based) gets a gutter mark in the schema editor, with ``error`` as its text;
-    ``on_run`` is called first in that script run, as a button's ``on_click`` is.
+    ``on_run`` is called first in that script run, as a button's ``on_click`` is; ``live_url``
+    is the session's live card channel (``components/live_cards.py``), which the page listens to.
     """
     marks = [] if error_line is None else [editor_mark(error_line, error or "")]
     result = _page_behaviour(
-        key=PAGE_BEHAVIOUR_KEY, data={"editorMarks": marks}, on_run_change=on_run
+        key=PAGE_BEHAVIOUR_KEY,
+        data={"editorMarks": marks, "liveUrl": live_url},
+        on_run_change=on_run,
     )
     return result.get("run") is not None
 

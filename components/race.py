@@ -19,6 +19,7 @@ import streamlit as st
 
 from components.inert_text import inert
 from components.lane_cards import LaneCards
+from components.live_cards import LiveOut
 from components.run_history import record_run
 from components.run_view import RunView
 from iterplay.background_run import extraction
@@ -90,7 +91,11 @@ def start_race(
 
 
 def lane_views(
-    area, race: dict[int, LaneRun], score: Callable[[], LiveScore | None], new_run: bool
+    area,
+    race: dict[int, LaneRun],
+    score: Callable[[], LiveScore | None],
+    new_run: bool,
+    live: LiveOut | None = None,
 ) -> tuple[dict[int, RunView], LaneCards | None]:
     """Under the main columns: per lane its title, status and stats; then every lane's cards in
     one grid, a column each; then per lane its card being written and raw stream."""
@@ -98,13 +103,13 @@ def lane_views(
         return {}, None
     with area:
         heads = st.columns(len(race), gap="medium")
-    grid = LaneCards(area, list(race), new_run)
+    grid = LaneCards(area, list(race), new_run, None if live is None else live.run)
     with area:
         tails = st.columns(len(race), gap="medium")
     views = {}
     for head, tail, (number, lane) in zip(heads, tails, race.items(), strict=True):
         views[number] = RunView(
-            head, tail, score(), new_run, lane=number, title=lane.title, grid=grid
+            head, tail, score(), new_run, lane=number, title=lane.title, grid=grid, live=live
         )
         if lane.problem is not None:
             views[number].status_slot.error(

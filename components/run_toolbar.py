@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.inert_text import inert
+from components.live_cards import live_url
 from components.page_behaviour import PAGE_BEHAVIOUR_KEY, page_behaviour
 
 TOOLBAR_KEY = "run-toolbar"
@@ -63,7 +64,7 @@ def run_toolbar(
             on_click=on_extract,
         )
         stop = st.button("Stop", key="stop", width=100)
-        shortcut = page_behaviour(error_line, blocked, on_run=on_extract)
+        shortcut = page_behaviour(error_line, blocked, on_run=on_extract, live_url=live_url())
         st.caption(SHORTCUT_HINT)
     return RunToolbar(clicked or (shortcut and not blocked), stop)
 

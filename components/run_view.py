@@ -4,7 +4,9 @@ The same view draws a run live and redraws it from its log after a rerun (``repl
 click or an edit never loses what arrived. Live, events are first taken (buffered, no drawing)
 and then drawn together: new cards first, as one HTML batch, then the card being written, the
 raw pane and the stats. Cards go out at once after a quiet spell and at most every 50 ms in a
-burst; the panes at most every 50 ms. Traffic to the browser stays linear in the stream.
+burst; the panes at most every 50 ms. Traffic to the browser stays linear in the stream. Each
+new card also goes to the page the moment it is taken, through the session's live channel
+(``components/live_cards.py``); while the page listens, Streamlit's copies go with the panes.
 
 Entities show as cards in a scrolling list, or as one table (valid entities as rows; error cards
 stay below it), redrawn at most every half second while a run streams. The cards/table toggle
@@ -23,6 +25,7 @@ from components.entity_cards import CARD_STYLE, card_html, partial_card_html
 from components.entity_table import entity_table, table_row
 from components.fresh_container import fresh_container
 from components.lane_cards import LaneCards
+from components.live_cards import LiveOut
 from components.playground_state import Input, default_input, keep
 from components.raw_stream_pane import FLUSH_SECONDS, PANE_HEIGHT, RawStreamPane
 from components.score_marks import MARK_STYLE, ghost_card_html, mark_html, score_line
@@ -50,6 +53,7 @@ class RunView:
         lane: int = 0,
         title: str = "Entities",
         grid: LaneCards | None = None,
+        live: LiveOut | None = None,
     ) -> None:
         """``new_run``: this script run starts a run, so the previous run's output goes at once.
 
@@ -58,7 +62,8 @@ class RunView:
         styles lane 0's view puts on the page, and has no replay notice, out-of-date note or
         table (``notice_slot``, ``out_of_date_slot``, ``table_slot``: lane 0's only). Its cards
         go to the lanes' ``grid`` (``components/lane_cards.py``), its card being written above
-        its raw pane.
+        its raw pane. ``live``: where each new card also goes the moment it is taken, for the
+        page to show before Streamlit's own copy arrives (``components/live_cards.py``).
         """
         default_input(Input.ENTITY_VIEW, "cards")
         self.prefix = f"lane{lane}-" if lane else ""
@@ -84,7 +89,15 @@ class RunView:
             if grid is None:
                 height = PANE_HEIGHT if self.view == "cards" else "content"
                 with fresh_container(f"{self.prefix}entity-list", new_run, height=height):
-                    self.cards = st.container(key=f"{self.prefix}entity-cards")
+                    # Numbered per run for the live channel, which adds cards to it by its key.
+                    self.cards_key = f"{self.prefix}entity-cards" + (
+                        "" if live is None else f"-{live.run}"
+                    )
+                    self.cards = st.container(key=self.cards_key)
+                    if live is not None:
+                        # Streamlit leaves an empty container out of the page, and the live
+                        # channel's first card needs it there: a placeholder fills it.
+                        self.cards.empty()
                     self.partial_slot = self._partial_slot()
         with raw_column:
             if grid is not None:
@@ -98,6 +111,8 @@ class RunView:
             self.raw_caption_text = ""
         self.lane = lane
         self.grid = grid
+        self.live = live
+        self.live_shown = False  # cards went to the live channel since the last draw_cards
         self.table_rows: list[dict] = []
         self.table_stale = False
         self.last_table = 0.0
@@ -149,7 +164,11 @@ class RunView:
             case Partial():
                 self.partial = event
             case Entity() | Invalid():
+                cards = len(self.new_cards)
                 self._add_element(event)
+                if self.live is not None and len(self.new_cards) > cards:
+                    self._send_live(self.new_cards[-1])
+                    self.live_shown = True
                 if self.partial is not None and self.partial.index <= event.index:
                     self.partial = None
             case Retrying() | Finished() | Failed():
@@ -170,6 +189,12 @@ class RunView:
             self.new_cards.append(
                 card_html(element, mark_html(mark, self.score.expected), self.prefix)
             )
+
+    def _send_live(self, card: str) -> None:
+        if self.grid is None:
+            self.live.send(self.cards_key, card)
+        else:
+            self.live.send(self.grid.key, self.grid.wrap(self.lane, card))
 
     def waiting_in_line(self, waiting: bool) -> None:
         """Say that the run waits for the embedded model, which answers one request at a time."""
@@ -207,11 +232,14 @@ class RunView:
         every view's cards before any view's panes, so no card waits behind another's panes."""
         now = time.monotonic()
         force = force or log.finished
-        sent = bool(self.new_cards) and (force or now - self.last_cards >= FLUSH_SECONDS)
-        if sent:
-            self._send_cards(self.new_cards)
-            self.new_cards = []
-            self.last_cards = now
+        if not force and self.live is not None and self.live.channel.listening:
+            # The page shows them already: Streamlit's copies go with the panes, so that they
+            # do not hold up another lane's live card with a render of the whole page.
+            sent, self.live_shown = self.live_shown, False
+        else:
+            sent = bool(self.new_cards) and (force or now - self.last_cards >= FLUSH_SECONDS)
+            if sent:
+                self._flush_cards(now)
         if self.table_stale and (force or now - self.last_table >= TABLE_FLUSH_SECONDS):
             self.table_slot.dataframe(
                 entity_table(self.table_rows), hide_index=True, height=PANE_HEIGHT
@@ -220,11 +248,19 @@ class RunView:
             self.last_table = now
         return sent
 
+    def _flush_cards(self, now: float) -> None:
+        self._send_cards(self.new_cards)
+        self.new_cards = []
+        self.last_cards = now
+
     def draw_panes(self, log: RunLog, force: bool = False) -> None:
-        """Send the card being written, the raw pane, the stats and the status, if due."""
+        """Send the card being written, the raw pane, the stats and the status, if due (and
+        Streamlit's copies of cards the page shows from the live channel)."""
         now = time.monotonic()
         force = force or log.finished
         if self.panes_stale and (force or now - self.last_panes >= FLUSH_SECONDS):
+            if self.new_cards:
+                self._flush_cards(now)
             self._draw_panes(log)
             self.panes_stale = False
             self.last_panes = now

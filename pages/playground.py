@@ -20,6 +20,7 @@ from components.code_export_panel import code_export_panel
 from components.downloads_panel import downloads_panel
 from components.inert_text import inert
 from components.lanes_panel import current_lanes, lanes_panel, replace_lanes
+from components.live_cards import live_out
 from components.navigation import through_app_navigation
 from components.playground_state import (
     Input,
@@ -431,7 +432,8 @@ def draw_output(output: Output, places: OutputPlaces) -> None:
     columns."""
     start = output_start(output)
     new_run = start is not None
-    view = RunView(places.cards, places.raw, output.score(), new_run=new_run)
+    card_channel = live_out(new_run)
+    view = RunView(places.cards, places.raw, output.score(), new_run=new_run, live=card_channel)
     downloads_slot = places.cards.empty()
     if isinstance(start, ReplayOf):
         start_replay(view, start, output.inputs_now, output.wrapper)
@@ -453,7 +455,7 @@ def draw_output(output: Output, places: OutputPlaces) -> None:
             race_id,
         )
     race: dict[int, LaneRun] = state.get(Kept.RACE, {})
-    views, lane_cards = lane_views(places.lanes, race, output.score, new_run)
+    views, lane_cards = lane_views(places.lanes, race, output.score, new_run, card_channel)
     log: RunLog | None = state.get(Kept.ACTIVE_RUN)
     if log is None:
         view.empty_state()
