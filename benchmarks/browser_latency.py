@@ -38,9 +38,12 @@ so the browser's wall clock is this clock) and converts page times to the server
 clock; a calibration step checks that page timestamps taken inside a known ``time.monotonic()``
 interval land inside it. CDP ``Network.webSocketFrameReceived`` stamps every websocket frame with
 Chromium's TimeTicks (CLOCK_MONOTONIC on Linux, the clock of ``time.monotonic()``; it matches the
-page's own message-event times to the millisecond), which splits (a) into the app's side (until
-the frame adding the card arrives) and the browser's side (last frame before the card filled in,
-to the card). CDP ``Performance.getMetrics`` gives the renderer's busy time during (b).
+page's own message-event times to the millisecond), and ``Network.eventSourceMessageReceived``
+each message of the live card channel (``components/live_cards.py``) on the same clock; "frame"
+below is either. They split (a) into the app's side (until the first frame carrying the card
+arrives: a live channel message when the page listens, else Streamlit's update) and the
+browser's side (last frame before the card filled in, to the card). CDP
+``Performance.getMetrics`` gives the renderer's busy time during (b).
 """
 
 from __future__ import annotations
@@ -179,7 +182,8 @@ class CardTimes:
 
 @dataclass(frozen=True)
 class Frame:
-    """A websocket frame from the app: monotonic arrival time at chromium, and its bytes."""
+    """A websocket frame or live channel message from the app: monotonic arrival time at
+    chromium, and its bytes."""
 
     arrived: float
     payload: bytes
@@ -301,6 +305,11 @@ def record_websocket_frames(page: Page) -> list[Frame]:
         "Network.webSocketFrameReceived",
         lambda event: frames.append(Frame(event["timestamp"], frame_payload(event["response"]))),
     )
+    # The live card channel's messages (components/live_cards.py), on the same clock.
+    cdp.on(
+        "Network.eventSourceMessageReceived",
+        lambda event: frames.append(Frame(event["timestamp"], event["data"].encode())),
+    )
     return frames
 
 
@@ -334,7 +343,7 @@ def ending(page: Page):
 @dataclass(frozen=True)
 class PausedResult:
     latencies: list[float]
-    app_side: list[float]  # closing brace sent -> the frame adding the card reached chromium
+    app_side: list[float]  # closing brace sent -> the first frame with the card reached chromium
     browser_side: list[float]  # the last frame before the card filled in -> card in the DOM
     calibration: float
 
@@ -439,7 +448,7 @@ def report_lanes(
             + f" {ms(max(app)):>10} {median_ms(app):>8} {ms(worst_of(runs)):>11}"
         )
     print(
-        "app: closing brace written -> the websocket frame adding the card reached chromium\n"
+        "app: closing brace written -> the first frame carrying the card reached chromium\n"
         f"4 x 1 lane: the worst card of the {LANES} single-lane runs made one after another "
         "before that repetition"
     )
@@ -574,8 +583,9 @@ def report_paused(results: dict[str, list[PausedResult]], elements: int, pause: 
                 f"{ms(r.calibration):>7}"
             )
     print(
-        "app: closing brace written -> the websocket frame adding the card reached chromium;\n"
-        "brws: the last websocket frame before the card filled in -> the card, with its fields\n"
+        "app: closing brace written -> the first frame carrying the card reached chromium\n"
+        "(a live channel message or a websocket frame); brws: the last frame before the card\n"
+        "filled in -> the card, with its fields\n"
         "calib: worst page-clock conversion error seen in calibration"
     )
     summary = {}
@@ -602,7 +612,7 @@ def report_fast(
 ) -> None:
     print(f"\n(b) Fast run: {elements} elements in {chunk_size}-character pieces, no pauses")
     print(
-        f"{'page':<9} {'rep':>3} {'stream':>9} {'last ws':>10} {'last card':>10} "
+        f"{'page':<9} {'rep':>3} {'stream':>9} {'last msg':>10} {'last card':>10} "
         f"{'next frm':>10} {'ws frames':>9} {'ws MB':>6} {'renderer':>9}"
     )
     for name, runs in results.items():
@@ -613,10 +623,10 @@ def report_fast(
                 f"{r.ws_bytes / 1e6:>6.2f} {r.renderer_busy:>8.2f}s"
             )
     print(
-        "stream: first to last piece written; last ws / last card / next frm: after the last\n"
-        "piece written, the app's last websocket frame reached chromium / the last card held\n"
-        "its fields / the animation frame after it; renderer: busy time of chromium's renderer\n"
-        "main thread from the click to the last card"
+        "stream: first to last piece written; last msg / last card / next frm: after the last\n"
+        "piece written, the app's last frame or live message reached chromium / the last card\n"
+        "held its fields / the animation frame after it; renderer: busy time of chromium's\n"
+        "renderer main thread from the click to the last card"
     )
     mine = statistics.median(r.last_card for r in results["iterplay"])
     floor = statistics.median(r.last_card for r in results["floor"])
