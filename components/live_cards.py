@@ -1,7 +1,7 @@
 """The live card channel (``iterplay/live_channel.py``): its route, and a session's end of it.
 
 The route is served beside Streamlit's own by the ``st.App`` that ``app.py`` declares, so
-``streamlit run app.py`` serves both. A page asks for ``LIVE_ROUTE?t=<token>`` with the token
+``streamlit run app.py`` serves both. A page asks for ``/iterplay/live?t=<token>`` with the token
 its session put in the page behaviour's data; the answer is a stream of server-sent events,
 one per batch of cards, which ``page_behaviour.js`` adds to the page until Streamlit's own copy
 of each card arrives.
@@ -13,11 +13,18 @@ import streamlit as st
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+from streamlit import config
 
 from components.playground_state import Kept
 from iterplay.live_channel import LiveCards, LiveChannel, find_channel
 
-LIVE_ROUTE = "/iterplay/live"
+LIVE_ROUTE = "iterplay/live"
+
+
+def _live_path() -> str:
+    """The route's path, under the server's ``baseUrlPath`` as Streamlit's own routes are."""
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(part for part in (base, LIVE_ROUTE) if part)
 
 
 async def _live_stream(request: Request) -> Response:
@@ -33,7 +40,7 @@ async def _live_stream(request: Request) -> Response:
 
 def live_routes() -> list[BaseRoute]:
     """The routes ``app.py``'s ``st.App`` adds to Streamlit's."""
-    return [Route(LIVE_ROUTE, _live_stream, methods=["GET"])]
+    return [Route(_live_path(), _live_stream, methods=["GET"])]
 
 
 def session_channel() -> LiveChannel:
@@ -46,7 +53,7 @@ def session_channel() -> LiveChannel:
 
 def live_url() -> str:
     """Where this session's page listens (the token is the only key to the channel)."""
-    return f"{LIVE_ROUTE}?t={session_channel().token}"
+    return f"{_live_path()}?t={session_channel().token}"
 
 
 class LiveOut:
