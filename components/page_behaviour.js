@@ -29,6 +29,9 @@ const SCAN_MS = 250;
 const CARD_KEY = /^st-key-(?:lane\d+-)?(?:entity|invalid)-card-\d+$/;
 // What a card never holds; removed from a live card before it joins the page.
 const NEVER_IN_CARDS = "script, style, iframe, frame, object, embed, link, meta, base, form";
+// How long the page waits to listen again when the live channel cannot be reached.
+const LIVE_RETRY_MS = 500;
+const LIVE_RETRY_MAX_MS = 10_000;
 
 let page = null;
 
@@ -199,11 +202,28 @@ class LiveCards {
     this.url = url;
     if (!url) return;
     this.source = new EventSource(url);
+    this.source.onopen = () => {
+      this.failures = 0;
+    };
+    this.source.onerror = () => this.onStreamError(url);
     this.source.onmessage = (event) => this.add(JSON.parse(event.data));
     this.observer.observe(document.body, { childList: true, subtree: true });
   }
 
+  // Each stream ends after a few seconds and the browser opens the next one at once. When that
+  // fails again before any stream opened (the server is away), it would try every 20 ms: wait
+  // instead, longer each time. A refused token (404) closes the stream for good; the page gets
+  // a new one when its session does.
+  onStreamError(url) {
+    this.failures = (this.failures ?? 0) + 1;
+    if (this.failures < 2 || this.source?.readyState === EventSource.CLOSED) return;
+    this.close();
+    const wait = Math.min(LIVE_RETRY_MAX_MS, LIVE_RETRY_MS * 2 ** (this.failures - 2));
+    this.retry = setTimeout(() => this.listen(url), wait);
+  }
+
   close() {
+    clearTimeout(this.retry);
     this.source?.close();
     this.source = null;
     this.url = null;
