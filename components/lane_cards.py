@@ -27,6 +27,7 @@ def grid_style(columns: int, key: str) -> str:
 {grid} {{ display: grid !important; grid-template-columns: repeat({columns}, minmax(0, 1fr));
   column-gap: {COLUMN_GAP}; row-gap: 0; grid-auto-flow: row dense; align-items: start; }}
 {wrappers}, {wrappers} > [data-testid="stHtml"] {{ display: contents; }}
+{wrappers} > [data-testid="stEmpty"] {{ display: none; }}
 {"".join(f".iterplay-lane-column-{n} {{ grid-column: {n}; }}" for n in range(1, columns + 1))}
 </style>"""
 
@@ -44,7 +45,8 @@ class LaneCards:
             with fresh_container(LIST_KEY, new_run, height=PANE_HEIGHT):
                 self.grid = st.container(key=self.key)
                 if run is not None:
-                    self.grid.empty()  # in the page from the start, for the live channel
+                    # In the page from the start, for the live channel; no grid item (CSS).
+                    self.grid.empty()
 
     def add(self, lane: int, cards: list[str]) -> None:
         """Cards of ``lane`` (each one card's HTML), sent with the next ``flush``."""

@@ -183,10 +183,13 @@ class PageBehaviour {
 }
 
 // Each message of the live channel is one card and the container it goes to (keyed per run,
-// components/live_cards.py): added at the end of that container at once, or as soon as the
-// container is on the page, and taken away when Streamlit's own copy of the card (same hook
-// class) is in the container. The observer runs before the browser paints, so the page never
-// shows, and no script finds, both copies.
+// components/live_cards.py): shown at once, or as soon as the container is on the page, and
+// taken away when Streamlit's own copy of the card (same hook class) is in the container. The
+// observer runs before the browser paints, so the page never shows, and no script finds, both
+// copies. A container's live cards sit in one block after everything Streamlit put there
+// (CSS order), so they follow its cards in order; in a list the block takes the place (and the
+// one gap) of the element Streamlit's copies will come in, so the list never shrinks when they
+// do, and a list that follows the stream keeps following it.
 class LiveCards {
   constructor() {
     this.url = null;
@@ -245,6 +248,7 @@ class LiveCards {
     copy.className = "iterplay-live-card";
     copy.style.display = "contents";
     copy.append(cleanCard(html));
+    for (const item of copy.children) item.style.order = "1"; // a grid item, after Streamlit's
     const key = [...copy.querySelectorAll("[class*='st-key-']")]
       .flatMap((element) => [...element.classList])
       .find((name) => CARD_KEY.test(name));
@@ -256,10 +260,13 @@ class LiveCards {
   // Place the copies whose container is on the page; drop those Streamlit has drawn.
   settle() {
     if (this.copies.length === 0) return;
+    const blocks = new Set();
     this.copies = this.copies.filter((card) => {
       if (card.place && !card.place.isConnected) card.place = null;
       const place = card.place ?? document.querySelector(card.target);
       if (!place) return true;
+      const block = liveBlock(place);
+      blocks.add(block);
       const drawn = [...place.getElementsByClassName(card.key)].some(
         (element) => !card.copy.contains(element),
       );
@@ -267,11 +274,27 @@ class LiveCards {
         card.copy.remove();
         return false;
       }
-      if (card.place !== place || !card.copy.isConnected) place.append(card.copy);
+      if (card.copy.parentNode !== block) block.append(card.copy);
       card.place = place;
       return true;
     });
+    blocks.forEach((block) => {
+      block.hidden = block.childElementCount === 0;
+    });
   }
+}
+
+// Where a container's live cards go: one block at its end, after Streamlit's elements. In the
+// lanes' grid the block takes no box of its own, and each card is a grid item in its column.
+function liveBlock(place) {
+  let block = place.querySelector(":scope > .iterplay-live-cards");
+  if (block) return block;
+  block = document.createElement("div");
+  block.className = "iterplay-live-cards";
+  if (getComputedStyle(place).display === "grid") block.style.display = "contents";
+  block.style.order = "1";
+  place.append(block);
+  return block;
 }
 
 // The card's HTML comes from the app (values escaped, as for Streamlit's st.html); parsed in

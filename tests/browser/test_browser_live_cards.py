@@ -1,5 +1,6 @@
 """The live card channel in a real page: cards show through it first, Streamlit's copy takes
-their place without a frame showing both, and its route answers nobody without a token."""
+their place without a frame showing both or a card out of order, and its route answers nobody
+without a token."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from iterplay.testing import Reply
 
 pytestmark = pytest.mark.browser
 
-PEOPLE = [{"name": "Ann", "age": 31}, {"name": "Bob", "age": 42}, {"name": "Cy", "age": 7}]
-LANE_PEOPLE = [{"name": "Zed", "age": 99}, {"name": "Yu", "age": 50}]
+PEOPLE = [{"name": f"person {n}", "age": 20 + n} for n in range(12)]
+LANE_PEOPLE = [{"name": name, "age": 60 + n} for n, name in enumerate(["Zed", "Yu", "Xi", "Wu"])]
 
 # Per card hook class: whether it first came into the page inside a live copy, and the most
-# copies of it any animation frame showed.
+# copies of it any animation frame showed; and the frames where a lane's cards stood out of
+# index order.
 CARD_WATCH = """
 window.__cards = {};
 const KEY = /^st-key-(?:lane\\d+-)?(?:entity|invalid)-card-\\d+$/;
@@ -38,9 +40,23 @@ new MutationObserver((records) => {
     }
   }
 }).observe(document, { childList: true, subtree: true });
+window.__misordered = [];
+const inOrder = (lane) => {
+  const pattern = new RegExp(`^st-key-${lane}entity-card-(\\d+)$`);
+  const tops = [];
+  document.querySelectorAll(`[class*='st-key-${lane}entity-card-']`).forEach((card) => {
+    const name = [...card.classList].find((n) => pattern.test(n));
+    if (name) tops.push([Number(name.match(pattern)[1]), card.getBoundingClientRect().top]);
+  });
+  tops.sort((a, b) => a[0] - b[0]);
+  return tops.every((top, i) => i === 0 || top[1] > tops[i - 1][1]);
+};
 const sample = () => {
   for (const [name, seen] of Object.entries(window.__cards)) {
     seen.most = Math.max(seen.most, document.getElementsByClassName(name).length);
+  }
+  for (const lane of ["", "lane1-"]) {
+    if (!inOrder(lane)) window.__misordered.push(lane || "lane0-");
   }
   requestAnimationFrame(sample);
 };
@@ -48,8 +64,8 @@ requestAnimationFrame(sample);
 """
 
 
-def paused(elements: list[dict]) -> Reply:
-    """One element at a time, a fifth of a second apart."""
+def paused(elements: list[dict], pause: float = 0.2) -> Reply:
+    """One element at a time, ``pause`` seconds apart."""
     text = json.dumps({"tasks": elements})
     pieces = ["{" + text[1:].split("{", 1)[0]]  # '{"tasks": [' on its own
     rest = text[len(pieces[0]) :]
@@ -57,36 +73,40 @@ def paused(elements: list[dict]) -> Reply:
         end = rest.index("}") + 1
         pieces.append(rest[:end])
         rest = rest[end:]
-    return Reply.from_pieces([*pieces, rest], pause=0.2, channel="tool_call")
+    return Reply.from_pieces([*pieces, rest], pause=pause, channel="tool_call")
 
 
+@pytest.mark.parametrize("pause", [0.2, 0.03])
 def test_cards_show_through_the_live_channel_then_streamlits_copy_takes_their_place(
-    playground, scenario, provider_server, request
+    playground, scenario, provider_server, request, pause
 ):
+    """At 0.2 s apart each card's copy comes before the next card; at 0.03 s several live
+    cards wait for Streamlit's copies at once."""
     lane_model = f"{request.node.name}-lane-1"
-    provider_server.script(lane_model, paused(LANE_PEOPLE))
+    provider_server.script(lane_model, paused(LANE_PEOPLE, pause))
     lane = {"model": lane_model, "mode": None, "system_prompt": None, "temperature": None}
     playground.page.add_init_script(CARD_WATCH)
-    playground.open(scenario(paused(PEOPLE), lanes=[lane]))
+    playground.open(scenario(paused(PEOPLE, pause), lanes=[lane]))
     playground.extract_button.click()
     expect(playground.ending).to_have_count(2, timeout=30_000)
     page = playground.page
     expect(page.locator(".iterplay-live-card")).to_have_count(0)  # every copy was replaced
     cards = page.evaluate("window.__cards")
-    expected = [f"st-key-entity-card-{i}" for i in range(3)]
-    expected += [f"st-key-lane1-entity-card-{i}" for i in range(2)]
+    expected = [f"st-key-entity-card-{i}" for i in range(len(PEOPLE))]
+    expected += [f"st-key-lane1-entity-card-{i}" for i in range(len(LANE_PEOPLE))]
     assert sorted(cards) == sorted(expected)
     assert {name: seen["most"] for name, seen in cards.items()} == dict.fromkeys(expected, 1)
+    assert page.evaluate("window.__misordered") == []  # every frame: each lane's cards in order
     live = [name for name, seen in cards.items() if seen["live"]]
     # The page reopens its event stream every few seconds; a card closing in that moment comes
-    # with Streamlit's copy alone, so one card of five may.
+    # with Streamlit's copy alone, so one card may.
     assert len(live) >= len(expected) - 1, cards
     for name in expected:
         expect(page.locator(f".{name}")).to_have_count(1)
-    assert [card["name"] for card in playground.all_card_fields()] == ["Ann", "Bob", "Cy"]
+    assert [card["name"] for card in playground.all_card_fields()] == [p["name"] for p in PEOPLE]
     lane_cards = page.locator("[class*='st-key-lane1-entity-card-']")
-    expect(lane_cards.nth(0)).to_contain_text("Zed")
-    expect(lane_cards.nth(1)).to_contain_text("Yu")
+    for index, person in enumerate(LANE_PEOPLE):
+        expect(lane_cards.nth(index)).to_contain_text(person["name"])
 
 
 @pytest.mark.parametrize("query", ["", "?t=", "?t=not-a-token", "?t=" + "A" * 43])
