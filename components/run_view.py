@@ -228,14 +228,16 @@ class RunView:
         self.draw_panes(log, force)
 
     def draw_cards(self, log: RunLog, force: bool = False) -> bool:
-        """Send the new cards, if due; True if some went. Several views drawn together send
-        every view's cards before any view's panes, so no card waits behind another's panes."""
+        """Send the new cards, if due; True if some went (to Streamlit or, since the last call,
+        to the live channel). Several views drawn together send every view's cards before any
+        view's panes, so no card waits behind another's panes."""
         now = time.monotonic()
         force = force or log.finished
+        shown_live, self.live_shown = self.live_shown, False
         if not force and self.live is not None and self.live.channel.listening:
             # The page shows them already: Streamlit's copies go with the panes, so that they
             # do not hold up another lane's live card with a render of the whole page.
-            sent, self.live_shown = self.live_shown, False
+            sent = shown_live
         else:
             sent = bool(self.new_cards) and (force or now - self.last_cards >= FLUSH_SECONDS)
             if sent:

@@ -7,11 +7,19 @@ import asyncio
 import gc
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from iterplay import live_channel
 from iterplay.live_channel import LiveCards, LiveChannel, find_channel
+
+
+def run_in_own_loop(main):
+    """``asyncio.run(main())`` on a thread of its own: the browser tests' Playwright keeps an
+    event loop running on this one for the rest of the session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def read_stream(channel: LiveChannel, count: int, publish, timeout: float = 5.0) -> list[str]:
@@ -30,7 +38,7 @@ def read_stream(channel: LiveChannel, count: int, publish, timeout: float = 5.0)
         await stream.aclose()
         return events
 
-    return asyncio.run(main())
+    return run_in_own_loop(main)
 
 
 def data_of(event: str) -> dict:
@@ -104,7 +112,7 @@ def test_a_stream_ends_by_itself_so_that_the_server_can_shut_down(monkeypatch):
         async with asyncio.timeout(5):
             return [event async for event in channel.messages()]
 
-    assert asyncio.run(main()) == [f"retry: {live_channel.RECONNECT_MS}\n\n"]
+    assert run_in_own_loop(main) == [f"retry: {live_channel.RECONNECT_MS}\n\n"]
     assert not channel.listening
 
 
@@ -128,7 +136,7 @@ def test_a_page_that_reads_slower_than_cards_come_gets_the_newest(monkeypatch):
         await stream.aclose()
         return events
 
-    assert [data_of(event)["html"] for event in asyncio.run(main())] == ["#3", "#4", "#5"]
+    assert [data_of(event)["html"] for event in run_in_own_loop(main)] == ["#3", "#4", "#5"]
 
 
 @pytest.mark.parametrize("token", ["", "x" * 43, "../../etc/passwd"])
