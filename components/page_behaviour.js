@@ -184,19 +184,25 @@ class PageBehaviour {
 
 // Each message of the live channel is one card and the container it goes to (keyed per run,
 // components/live_cards.py): shown at once, or as soon as the container is on the page, and
-// taken away when Streamlit's own copy of the card (same hook class) is in the container. The
-// observer runs before the browser paints, so the page never shows, and no script finds, both
-// copies. A container's live cards sit in one block after everything Streamlit put there
-// (CSS order), so they follow its cards in order; in a list the block takes the place (and the
-// one gap) of the element Streamlit's copies will come in, so the list never shrinks when they
-// do, and a list that follows the stream keeps following it.
+// taken away when Streamlit's own copy of the card (same hook class) comes into the container.
+// The observer runs before the browser paints, so the page never shows, and no script finds,
+// both copies. It looks only at what each change added (a stream of 2,000 cards must not cost
+// a walk of the page per card), and remembers which cards Streamlit has drawn in each container,
+// for a message that comes after Streamlit's copy. A container's live cards sit in one block
+// after everything Streamlit put there (CSS order), so they follow its cards in order; in a
+// list the block takes the place (and the one gap) of the element Streamlit's copies will come
+// in, so the list never shrinks when they do, and a list that follows the stream keeps
+// following it.
 class LiveCards {
   constructor() {
     this.url = null;
     this.source = null;
     this.run = null;
-    this.copies = []; // {key, target, copy, place}: place null while the container is missing
-    this.observer = new MutationObserver(() => this.settle());
+    this.shown = new Map(); // hook class -> the live copy on the page
+    this.waiting = []; // {key, target, copy}: their container is not on the page yet
+    this.drawn = new WeakMap(); // container -> the hook classes of Streamlit's cards in it
+    this.blocks = new WeakMap(); // container -> its block of live cards
+    this.observer = new MutationObserver((records) => this.onChanges(records));
   }
 
   listen(url) {
@@ -235,8 +241,9 @@ class LiveCards {
   }
 
   forget() {
-    this.copies.forEach(({ copy }) => copy.remove());
-    this.copies = [];
+    this.shown.forEach((copy) => copy.remove());
+    this.shown.clear();
+    this.waiting = [];
   }
 
   add({ run, target, html }) {
@@ -253,48 +260,71 @@ class LiveCards {
       .flatMap((element) => [...element.classList])
       .find((name) => CARD_KEY.test(name));
     if (!key) return;
-    this.copies.push({ key, target, copy, place: null });
-    this.settle();
+    this.place({ key, target, copy });
   }
 
-  // Place the copies whose container is on the page; drop those Streamlit has drawn.
-  settle() {
-    if (this.copies.length === 0) return;
-    const blocks = new Set();
-    this.copies = this.copies.filter((card) => {
-      if (card.place && !card.place.isConnected) card.place = null;
-      const place = card.place ?? document.querySelector(card.target);
-      if (!place) return true;
-      const block = liveBlock(place);
-      blocks.add(block);
-      const drawn = [...place.getElementsByClassName(card.key)].some(
-        (element) => !card.copy.contains(element),
-      );
-      if (drawn) {
-        card.copy.remove();
-        return false;
+  // Show the copy at the end of its container, unless Streamlit's copy is there already.
+  place(card) {
+    const container = document.querySelector(card.target);
+    if (!container) {
+      this.waiting.push(card);
+      return;
+    }
+    if (this.drawn.get(container)?.has(card.key)) return;
+    this.block(container).append(card.copy);
+    this.shown.set(card.key, card.copy);
+  }
+
+  block(container) {
+    let block = this.blocks.get(container);
+    if (!block) {
+      block = document.createElement("div");
+      block.className = "iterplay-live-cards";
+      // In the lanes' grid the block takes no box, and each card is a grid item in its column.
+      if (getComputedStyle(container).display === "grid") block.style.display = "contents";
+      block.style.order = "1";
+      this.blocks.set(container, block);
+    }
+    if (block.parentNode !== container) container.append(block);
+    block.hidden = false;
+    return block;
+  }
+
+  onChanges(records) {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeType === Node.ELEMENT_NODE) this.noteDrawn(node);
       }
-      if (card.copy.parentNode !== block) block.append(card.copy);
-      card.place = place;
-      return true;
-    });
-    blocks.forEach((block) => {
-      block.hidden = block.childElementCount === 0;
-    });
+    }
+    if (this.waiting.length > 0) {
+      const waiting = this.waiting;
+      this.waiting = [];
+      waiting.forEach((card) => this.place(card));
+    }
   }
-}
 
-// Where a container's live cards go: one block at its end, after Streamlit's elements. In the
-// lanes' grid the block takes no box of its own, and each card is a grid item in its column.
-function liveBlock(place) {
-  let block = place.querySelector(":scope > .iterplay-live-cards");
-  if (block) return block;
-  block = document.createElement("div");
-  block.className = "iterplay-live-cards";
-  if (getComputedStyle(place).display === "grid") block.style.display = "contents";
-  block.style.order = "1";
-  place.append(block);
-  return block;
+  // Streamlit added ``node``: note the cards in it, and take their live copies away.
+  noteDrawn(node) {
+    if (node.closest(".iterplay-live-cards")) return; // one of ours
+    const cards = node.matches("[class*='-card-']") ? [node] : [];
+    cards.push(...node.querySelectorAll("[class*='-card-']"));
+    for (const card of cards) {
+      const key = [...card.classList].find((name) => CARD_KEY.test(name));
+      if (!key) continue;
+      const container = card.closest("[class*='entity-cards']");
+      if (container) {
+        if (!this.drawn.has(container)) this.drawn.set(container, new Set());
+        this.drawn.get(container).add(key);
+      }
+      const copy = this.shown.get(key);
+      if (copy && (!container || !copy.isConnected || container.contains(copy))) {
+        const block = copy.parentNode;
+        copy.remove();
+        this.shown.delete(key);
+        if (block && block.childElementCount === 0) block.hidden = true;
+      }
+    }
+  }
 }
 
 // The card's HTML comes from the app (values escaped, as for Streamlit's st.html); parsed in
