@@ -246,21 +246,24 @@ class LiveCards {
     this.waiting = [];
   }
 
+  // One message holds the cards one batch of the stream completed, each a top-level element.
   add({ run, target, html }) {
     if (run !== this.run) {
       this.forget(); // a new run: the last one's copies are not its cards
       this.run = run;
     }
-    const copy = document.createElement("div");
-    copy.className = "iterplay-live-card";
-    copy.style.display = "contents";
-    copy.append(cleanCard(html));
-    for (const item of copy.children) item.style.order = "1"; // a grid item, after Streamlit's
-    const key = [...copy.querySelectorAll("[class*='st-key-']")]
-      .flatMap((element) => [...element.classList])
-      .find((name) => CARD_KEY.test(name));
-    if (!key) return;
-    this.place({ key, target, copy });
+    for (const card of [...cleanCards(html).children]) {
+      const key = [card, ...card.querySelectorAll("[class*='st-key-']")]
+        .flatMap((element) => [...element.classList])
+        .find((name) => CARD_KEY.test(name));
+      if (!key) continue;
+      card.style.order = "1"; // in the lanes' grid, a grid item after Streamlit's
+      const copy = document.createElement("div");
+      copy.className = "iterplay-live-card";
+      copy.style.display = "contents";
+      copy.append(card);
+      this.place({ key, target, copy });
+    }
   }
 
   // Show the copy at the end of its container, unless Streamlit's copy is there already.
@@ -327,9 +330,9 @@ class LiveCards {
   }
 }
 
-// The card's HTML comes from the app (values escaped, as for Streamlit's st.html); parsed in
+// The cards' HTML comes from the app (values escaped, as for Streamlit's st.html); parsed in
 // a template, where nothing runs, and stripped of what a card never holds before it is shown.
-function cleanCard(html) {
+function cleanCards(html) {
   const template = document.createElement("template");
   template.innerHTML = html;
   template.content.querySelectorAll(NEVER_IN_CARDS).forEach((element) => element.remove());

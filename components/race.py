@@ -205,8 +205,7 @@ def follow_race(
 def _take(view: RunView, run: SessionRun) -> list[Event]:
     """Hand the run's new events to its view (drawn later); the events taken."""
     batch = run.take()
-    for event in batch:
-        view.take(event)
+    view.take_all(batch)
     return batch
 
 

@@ -112,6 +112,7 @@ class RunView:
         self.lane = lane
         self.grid = grid
         self.live = live
+        self.live_cards: list[str] = []  # cards taken, for the live channel (see take_all)
         self.live_shown = False  # cards went to the live channel since the last draw_cards
         self.table_rows: list[dict] = []
         self.table_stale = False
@@ -157,7 +158,7 @@ class RunView:
         self.draw(log, force=True)
 
     def take(self, event: Event) -> None:
-        """Buffer one event for the next ``draw``."""
+        """Buffer one event for the next ``draw`` (``take_all`` sends its card live)."""
         match event:
             case Token():
                 self.raw.add(event.text)
@@ -167,8 +168,7 @@ class RunView:
                 cards = len(self.new_cards)
                 self._add_element(event)
                 if self.live is not None and len(self.new_cards) > cards:
-                    self._send_live(self.new_cards[-1])
-                    self.live_shown = True
+                    self.live_cards.append(self.new_cards[-1])
                 if self.partial is not None and self.partial.index <= event.index:
                     self.partial = None
             case Retrying() | Finished() | Failed():
@@ -190,11 +190,19 @@ class RunView:
                 card_html(element, mark_html(mark, self.score.expected), self.prefix)
             )
 
-    def _send_live(self, card: str) -> None:
-        if self.grid is None:
-            self.live.send(self.cards_key, card)
-        else:
-            self.live.send(self.grid.key, self.grid.wrap(self.lane, card))
+    def take_all(self, events: list[Event]) -> None:
+        """Buffer a batch of events for the next ``draw``; its new cards go to the live channel
+        at once, as one message (a fast stream's batch holds many)."""
+        for event in events:
+            self.take(event)
+        if self.live_cards:
+            if self.grid is None:
+                self.live.send(self.cards_key, "".join(self.live_cards))
+            else:
+                wrapped = (self.grid.wrap(self.lane, card) for card in self.live_cards)
+                self.live.send(self.grid.key, "".join(wrapped))
+            self.live_cards = []
+            self.live_shown = True
 
     def waiting_in_line(self, waiting: bool) -> None:
         """Say that the run waits for the embedded model, which answers one request at a time."""

@@ -346,8 +346,7 @@ def follow(view: RunView, run: SessionRun) -> None:
         if batch is None:
             view.tick(run.log)
             continue
-        for event in batch:
-            view.take(event)
+        view.take_all(batch)
         view.draw(run.log)
     view.draw(run.log, force=True)
     if state.get(Kept.LIVE_RUN) is run:

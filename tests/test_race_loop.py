@@ -39,6 +39,10 @@ class RecordingView:
         self.new_cards += isinstance(event, Entity | Invalid)
         self.panes_stale = True
 
+    def take_all(self, events: list[Event]) -> None:
+        for event in events:
+            self.take(event)
+
     def cards(self) -> int:
         return sum(isinstance(event, Entity | Invalid) for event in self.taken)
 

@@ -62,8 +62,8 @@ def _two_cards_while_a_page_listens() -> None:
     send_cards = view._send_cards
     view._send_cards = lambda cards: streamlit_copies.append(len(cards)) or send_cards(cards)
     log = RunLog()
-    for index in range(2):
-        view.take(Entity(index, {"name": f"p{index}"}, (0, 1), 0.1))
+    view.take_all([Entity(0, {"name": "p0"}, (0, 1), 0.1)])
+    view.take_all([Entity(1, {"name": "p1"}, (0, 1), 0.2)])
     shown = view.draw_cards(log)
     copies_before_panes = list(streamlit_copies)
     view.draw_panes(log)
