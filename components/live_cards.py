@@ -13,7 +13,8 @@ import streamlit as st
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
-from streamlit import config
+from streamlit import config, runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components.playground_state import Kept
 from iterplay.live_channel import LiveCards, LiveChannel, find_channel
@@ -44,11 +45,23 @@ def live_routes() -> list[BaseRoute]:
 
 
 def session_channel() -> LiveChannel:
-    """This session's channel; the session state holds it, so it lives as long as the session."""
+    """This session's channel; the session state holds it, so it lives as long as the session,
+    and it opens only while the session's page is connected (Streamlit keeps a closed tab's
+    session for a while, and the app freezes its first session's objects for good)."""
     channel = st.session_state.get(Kept.LIVE_CHANNEL)
     if channel is None:
-        channel = st.session_state[Kept.LIVE_CHANNEL] = LiveChannel()
+        ctx = get_script_run_ctx()
+        session = ctx.session_id if ctx is not None else None
+        channel = st.session_state[Kept.LIVE_CHANNEL] = LiveChannel(lambda: _connected(session))
     return channel
+
+
+def _connected(session: str | None) -> bool:
+    return (
+        session is not None
+        and runtime.exists()
+        and runtime.get_instance().is_active_session(session)
+    )
 
 
 def live_url() -> str:

@@ -285,6 +285,7 @@ class LiveCards {
       block.className = "iterplay-live-cards";
       // In the lanes' grid the block takes no box, and each card is a grid item in its column.
       if (getComputedStyle(container).display === "grid") block.style.display = "contents";
+      else block.style.width = "100%"; // as wide as Streamlit's elements in the list
       block.style.order = "1";
       this.blocks.set(container, block);
     }

@@ -8,8 +8,9 @@ shows it), where it costs the browser one small DOM insertion. Streamlit's own c
 still follows and replaces it: the channel only makes a card show sooner, it never holds the
 only copy, so a page that is not listening (or a message dropped) loses nothing.
 
-Channels are found by an unguessable token that only the session's own page gets; a channel
-lives as long as the session holds it (``weakref``), so a closed session's token finds nothing.
+Channels are found by an unguessable token that only the session's own page gets, and only
+while that session's page is connected (``is_open``); the registry holds them weakly, so a
+channel goes with its session.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import secrets
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 MAX_WAITING = 2_000  # cards queued for a page that reads slower than they come; older ones go
@@ -47,7 +48,10 @@ class LiveCards:
 class LiveChannel:
     """Fans a session's cards out to the event streams its page has open (usually one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, is_open: Callable[[], bool] = lambda: True) -> None:
+        """``is_open``: whether the session that owns the channel is still there (its page
+        connected); a token opens nothing once it says no."""
+        self.is_open = is_open
         self.token = secrets.token_urlsafe(32)
         self._lock = threading.Lock()
         self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[LiveCards]]] = []
@@ -101,5 +105,6 @@ _channels: weakref.WeakValueDictionary[str, LiveChannel] = weakref.WeakValueDict
 
 
 def find_channel(token: str) -> LiveChannel | None:
-    """The channel a token opens, if its session still holds it."""
-    return _channels.get(token)
+    """The channel a token opens, if its session is still there."""
+    channel = _channels.get(token)
+    return channel if channel is not None and channel.is_open() else None

@@ -142,3 +142,11 @@ def test_a_page_that_reads_slower_than_cards_come_gets_the_newest(monkeypatch):
 @pytest.mark.parametrize("token", ["", "x" * 43, "../../etc/passwd"])
 def test_unknown_tokens_find_nothing(token):
     assert find_channel(token) is None
+
+
+def test_a_token_opens_nothing_once_its_session_is_gone():
+    connected = True
+    channel = LiveChannel(lambda: connected)
+    assert find_channel(channel.token) is channel
+    connected = False
+    assert find_channel(channel.token) is None

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from iterplay.testing import Reply
+from tests.browser.playground_page import eventually
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +42,7 @@ new MutationObserver((records) => {
   }
 }).observe(document, { childList: true, subtree: true });
 window.__misordered = [];
+window.__narrow = 0;
 const inOrder = (lane) => {
   const pattern = new RegExp(`^st-key-${lane}entity-card-(\\d+)$`);
   const tops = [];
@@ -58,6 +60,13 @@ const sample = () => {
   for (const lane of ["", "lane1-"]) {
     if (!inOrder(lane)) window.__misordered.push(lane || "lane0-");
   }
+  // Lane 0's live cards as wide as its list (the lanes' grid gives each its column).
+  document.querySelectorAll(".iterplay-live-card > .iterplay-card").forEach((card) => {
+    const list = card.closest("[class*='st-key-entity-cards-']");
+    if (list && card.getBoundingClientRect().width < 0.9 * list.getBoundingClientRect().width) {
+      window.__narrow += 1;
+    }
+  });
   requestAnimationFrame(sample);
 };
 requestAnimationFrame(sample);
@@ -97,6 +106,7 @@ def test_cards_show_through_the_live_channel_then_streamlits_copy_takes_their_pl
     assert sorted(cards) == sorted(expected)
     assert {name: seen["most"] for name, seen in cards.items()} == dict.fromkeys(expected, 1)
     assert page.evaluate("window.__misordered") == []  # every frame: each lane's cards in order
+    assert page.evaluate("window.__narrow") == 0
     live = [name for name, seen in cards.items() if seen["live"]]
     # The page reopens its event stream every few seconds; a card closing in that moment comes
     # with Streamlit's copy alone, so one card may.
@@ -114,3 +124,25 @@ def test_the_live_route_answers_404_without_a_sessions_token(app, query):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{app.url}iterplay/live{query}", timeout=5)
     assert refused.value.code == 404
+
+
+def test_a_closed_tabs_token_opens_nothing(app, new_playground):
+    playground = new_playground()
+    urls = []
+    playground.page.on(
+        "request", lambda request: urls.append(request.url) if "iterplay/live" in request.url else 0
+    )
+    playground.open(app.url)
+    eventually(lambda: bool(urls))
+    with urllib.request.urlopen(urls[0], timeout=5) as answer:  # the page's own token: open
+        assert answer.status == 200
+    playground.page.goto("about:blank")  # the tab leaves the app: its session disconnects
+
+    def refused() -> bool:
+        try:
+            urllib.request.urlopen(urls[0], timeout=5).close()
+        except urllib.error.HTTPError as error:
+            return error.code == 404
+        return False
+
+    eventually(refused)
